@@ -1,0 +1,66 @@
+using System.CommandLine;
+
+namespace FakeMx.Cli;
+
+/// <summary>
+/// A command-line flag that sets one configuration key. Only flags actually given override
+/// the config file and environment; the default shown in <c>--help</c> is the built-in one.
+/// </summary>
+public sealed class ConfigFlag
+{
+    private readonly Option _option;
+
+    public ConfigFlag(string name, string key, string description, string? defaultText, bool repeatable = false)
+    {
+        Key = key;
+        Repeatable = repeatable;
+        if (repeatable)
+        {
+            _option = new Option<string[]>(name)
+            {
+                Arity = ArgumentArity.OneOrMore,
+                DefaultValueFactory = defaultText is null ? null : _ => [defaultText],
+            };
+        }
+        else
+        {
+            _option = new Option<string>(name)
+            {
+                DefaultValueFactory = defaultText is null ? null : _ => defaultText,
+            };
+        }
+
+        _option.Description = description;
+        _option.HelpName = HelpNameOf(name);
+    }
+
+    public string Key { get; }
+
+    public bool Repeatable { get; }
+
+    public Option Option => _option;
+
+    /// <summary>Adds this flag's configuration entries when it was given on the command line.</summary>
+    public void AddTo(ParseResult parse, IDictionary<string, string?> settings)
+    {
+        var result = parse.GetResult(_option);
+        if (result is null || result.Implicit)
+        {
+            return;
+        }
+
+        var values = result.Tokens.Select(t => t.Value).ToArray();
+        if (!Repeatable)
+        {
+            settings[Key] = values.LastOrDefault();
+            return;
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            settings[$"{Key}:{i}"] = values[i];
+        }
+    }
+
+    private static string HelpNameOf(string name) => name.TrimStart('-').Split('-')[^1].ToUpperInvariant();
+}

@@ -1,0 +1,178 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using FakeMx.Hosting;
+using FakeMx.Server;
+using FakeMx.Smtp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FakeMx.Cli;
+
+/// <summary><c>fakemx serve</c>: runs the SMTP server until SIGTERM or SIGINT.</summary>
+public static class ServeCommand
+{
+    /// <summary>Every flag of <c>serve</c>, with the configuration key it sets.</summary>
+    public static IReadOnlyList<ConfigFlag> Flags { get; } =
+    [
+        new("--listen", "Smtp:Listen", "SMTP endpoint ADDR:PORT, [V6ADDR]:PORT or *:PORT; repeatable",
+            "*:25 (every IPv4 and IPv6 address)", repeatable: true),
+        new("--hostname", "Smtp:Hostname", "Name in the banner and replies", "the machine's FQDN"),
+        new("--defer-at", "Smtp:DeferAt", "Stage that gets the temporary failure: connect|helo|mail|rcpt|data",
+            "data"),
+        new("--reply-text", "Smtp:ReplyText", "Text of the deferral reply",
+            "Service temporarily unavailable, please try again later"),
+        new("--max-connections", "Smtp:MaxConnections", "Open SMTP connections in all", "10000"),
+        new("--max-connections-per-ip", "Smtp:MaxConnectionsPerIp", "Open SMTP connections per client address",
+            "10"),
+        new("--max-errors", "Smtp:MaxErrors", "Errors a session may make before 421", "10"),
+        new("--max-commands", "Smtp:MaxCommands", "Commands a session may send before 421", "300"),
+        new("--max-recipients", "Smtp:MaxRecipients", "Recipients per transaction before 452", "100"),
+        new("--max-message-size", "Smtp:MaxMessageSize", "SIZE advertised in EHLO, in bytes", "10240000"),
+        new("--idle-timeout", "Smtp:IdleTimeout", "Wait for the next command before 421", "60s"),
+        new("--session-timeout", "Smtp:SessionTimeout", "Longest session before 421", "5m"),
+        new("--listen-backlog", "Smtp:ListenBacklog", "Kernel accept queue length per listener", "4096"),
+        new("--shutdown-timeout", "Smtp:ShutdownTimeout", "Longest wait on SIGTERM before exit", "5s"),
+        new("--node", "Node", "Node name recorded with every session", "the machine name"),
+        new("--log-level", "Logging:LogLevel:Default",
+            "trace|debug|information|warning|error|critical|none", "information"),
+        new("--log-format", "LogFormat", "Console log format: text|json", "text"),
+    ];
+
+    public static Command Create()
+    {
+        var config = new Option<string>("--config")
+        {
+            Description = "JSON configuration file (appsettings.json layout; flags override it)",
+            HelpName = "FILE",
+        };
+
+        var command = new Command("serve", "Run the SMTP server: every delivery attempt gets a temporary failure");
+        command.Options.Add(config);
+        foreach (var flag in Flags)
+        {
+            command.Options.Add(flag.Option);
+        }
+
+        command.SetAction((parse, _) => RunAsync(parse.GetValue(config), Settings(parse)));
+        return command;
+    }
+
+    /// <summary>The configuration entries set by the flags given on the command line.</summary>
+    public static Dictionary<string, string?> Settings(ParseResult parse)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var flag in Flags)
+        {
+            flag.AddTo(parse, settings);
+        }
+
+        return settings;
+    }
+
+    private static async Task<int> RunAsync(string? configFile, Dictionary<string, string?> settings)
+    {
+        var problem = CheckFlagValues(settings);
+        if (problem is not null)
+        {
+            return Cli.Fail(ExitCodes.Usage, $"invalid configuration: {problem}");
+        }
+
+        WebApplication app;
+        try
+        {
+            app = FakeMxHost.Build(configFile, settings);
+        }
+        catch (ConfigurationProblem error)
+        {
+            foreach (var line in error.Problems)
+            {
+                Console.Error.WriteLine($"fakemx: invalid configuration: {line}");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException error) when (error.InnerException is SocketException socket)
+            {
+                return Cli.Fail(ExitCodes.Failure, BindFailure(error, socket));
+            }
+
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FakeMx.Server");
+            foreach (var endpoint in app.Services.GetRequiredService<SmtpListeners>().Endpoints)
+            {
+                SmtpLog.Listening(logger, endpoint.ToString());
+            }
+
+            await app.WaitForShutdownAsync();
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Checks flag values that need more than the binder to explain a mistake.</summary>
+    private static string? CheckFlagValues(Dictionary<string, string?> settings)
+    {
+        if (settings.TryGetValue("Smtp:DeferAt", out var stage)
+            && !Labels.TryParse<DeferStage>(stage ?? string.Empty, out _))
+        {
+            return $"--defer-at: '{stage}' is not a stage; use connect, helo, mail, rcpt or data";
+        }
+
+        foreach (var key in new[] { "Smtp:IdleTimeout", "Smtp:SessionTimeout", "Smtp:ShutdownTimeout" })
+        {
+            if (settings.TryGetValue(key, out var text) && !Duration.TryParse(text, out _))
+            {
+                return $"--{Labels.Kebab(key.Split(':')[1])}: '{text}' is not a duration; use {Duration.Formats}";
+            }
+        }
+
+        foreach (var flag in Flags.Where(f => f.Option.HelpName == "N" || IsNumeric(f.Key)))
+        {
+            if (settings.TryGetValue(flag.Key, out var number) && !long.TryParse(number, out _))
+            {
+                return $"{flag.Option.Name}: '{number}' is not a whole number";
+            }
+        }
+
+        if (settings.TryGetValue("Logging:LogLevel:Default", out var level)
+            && !Enum.TryParse<LogLevel>(level, ignoreCase: true, out _))
+        {
+            return $"--log-level: '{level}' is not a level; use trace, debug, information, warning, error, " +
+                "critical or none";
+        }
+
+        if (settings.TryGetValue("LogFormat", out var format) && format is not ("text" or "json"))
+        {
+            return $"--log-format: '{format}' is not a format; use text or json";
+        }
+
+        return null;
+    }
+
+    private static bool IsNumeric(string key) =>
+        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog";
+
+    private static string BindFailure(IOException error, SocketException socket)
+    {
+        var what = error.Message;
+        return socket.SocketErrorCode switch
+        {
+            SocketError.AccessDenied =>
+                $"{what}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability " +
+                "(systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE); or pick another port with --listen ADDR:PORT.",
+            SocketError.AddressAlreadyInUse =>
+                $"{what}. Another process holds that port (see `ss -ltnp`); stop it or choose another with --listen.",
+            SocketError.AddressNotAvailable =>
+                $"{what}. That address is not on this machine; check --listen.",
+            _ => $"{what}. Check --listen.",
+        };
+    }
+}

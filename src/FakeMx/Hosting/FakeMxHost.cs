@@ -1,0 +1,187 @@
+using System.Net;
+using FakeMx.Events;
+using FakeMx.Server;
+using FakeMx.Smtp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace FakeMx.Hosting;
+
+/// <summary>
+/// Builds the one Generic Host that runs FakeMX: Kestrel with the SMTP listeners, the session
+/// monitor, and the services around them. Configuration comes, lowest priority first, from
+/// the built-in defaults, the <c>--config</c> file, <c>FAKEMX__*</c> environment variables and
+/// the command-line flags.
+/// </summary>
+public static class FakeMxHost
+{
+    public const string EnvironmentPrefix = "FAKEMX__";
+
+    /// <summary>
+    /// Builds the host. Throws <see cref="ConfigurationProblem"/> for invalid settings.
+    /// </summary>
+    public static WebApplication Build(
+        string? configFile,
+        IReadOnlyDictionary<string, string?> flags,
+        Action<WebApplicationBuilder>? customize = null)
+    {
+        Duration.RegisterWithConfiguration();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "fakemx",
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
+
+        AddConfiguration(builder.Configuration, configFile, flags);
+        var smtp = BindSmtpOptions(builder.Configuration);
+        var node = builder.Configuration["Node"] is { Length: > 0 } name ? name : Environment.MachineName;
+
+        ConfigureLogging(builder);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = smtp.ShutdownTimeout);
+
+        builder.Services.AddSingleton(smtp);
+        builder.Services.AddSingleton(new SmtpReplies(smtp.Hostname!, smtp.ReplyText, smtp.MaxMessageSize));
+        builder.Services.AddSingleton(new NodeIdentity(node));
+        builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<FakeMxMetrics>();
+        builder.Services.AddSingleton<SmtpListeners>();
+        builder.Services.AddSingleton<SmtpConnectionHandler>();
+        builder.Services.AddHostedService<SessionMonitor>();
+        builder.Services.AddSingleton<IEventSink, NullEventSink>();
+
+        builder.WebHost.UseSockets(o => o.Backlog = smtp.ListenBacklog);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            kestrel.AddServerHeader = false;
+            var listeners = kestrel.ApplicationServices.GetRequiredService<SmtpListeners>();
+            foreach (var listen in smtp.Listen)
+            {
+                ListenEndpoint.TryParse(listen, out var endpoint, out var port, out _);
+                void Smtp(ListenOptions options)
+                {
+                    options.UseConnectionHandler<SmtpConnectionHandler>();
+                    listeners.Add(options);
+                }
+
+                if (endpoint is null)
+                {
+                    kestrel.ListenAnyIP(port, Smtp);
+                }
+                else
+                {
+                    kestrel.Listen(endpoint, Smtp);
+                }
+            }
+        });
+
+        customize?.Invoke(builder);
+        return builder.Build();
+    }
+
+    private static void AddConfiguration(
+        IConfigurationBuilder configuration,
+        string? configFile,
+        IReadOnlyDictionary<string, string?> flags)
+    {
+        configuration.Sources.Clear();
+        if (configFile is not null)
+        {
+            var path = Path.GetFullPath(configFile);
+            if (!File.Exists(path))
+            {
+                throw new ConfigurationProblem($"--config: file '{configFile}' does not exist");
+            }
+
+            configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
+        }
+
+        configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        configuration.AddInMemoryCollection(flags);
+    }
+
+    private static SmtpOptions BindSmtpOptions(IConfiguration configuration)
+    {
+        var smtp = new SmtpOptions();
+        try
+        {
+            configuration.GetSection(SmtpOptions.Section).Bind(smtp);
+        }
+        catch (InvalidOperationException error)
+        {
+            var cause = error.InnerException?.Message ?? string.Empty;
+            throw new ConfigurationProblem($"{error.Message.TrimEnd('.')}. {cause}".Trim());
+        }
+
+        if (smtp.Listen.Count == 0)
+        {
+            smtp.Listen.Add("*:25");
+        }
+
+        smtp.Hostname ??= MachineFqdn();
+        var problems = SmtpOptionsValidator.Validate(smtp);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblem(problems);
+        }
+
+        return smtp;
+    }
+
+    private static void ConfigureLogging(WebApplicationBuilder builder)
+    {
+        var logging = builder.Logging;
+        logging.ClearProviders();
+        logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+        var level = builder.Configuration["Logging:LogLevel:Default"];
+        logging.SetMinimumLevel(LogLevel.Information);
+        if (level is not null && Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed))
+        {
+            logging.SetMinimumLevel(parsed);
+        }
+
+        // Kestrel's own per-connection chatter is noise next to FakeMX's session lines.
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        if (string.Equals(builder.Configuration["LogFormat"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                o.UseUtcTimestamp = true;
+                o.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+    }
+
+    private static string MachineFqdn()
+    {
+        var name = Dns.GetHostName();
+        try
+        {
+            var entry = Dns.GetHostEntry(name);
+            return entry.HostName.Contains('.') ? entry.HostName : name;
+        }
+        catch (Exception)
+        {
+            return name;
+        }
+    }
+}

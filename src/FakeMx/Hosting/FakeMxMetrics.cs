@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+using FakeMx.Smtp;
+
+namespace FakeMx.Hosting;
+
+/// <summary>
+/// Every metric FakeMX records, on one <see cref="Meter"/>, named in OpenTelemetry style with
+/// units. Label values are fixed sets (stage, end, verb, code, reason), never client text.
+/// </summary>
+public sealed class FakeMxMetrics : IDisposable
+{
+    public const string MeterName = "FakeMx";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _sessions;
+    private readonly UpDownCounter<long> _activeConnections;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _replies;
+    private readonly Histogram<double> _sessionDuration;
+
+    public FakeMxMetrics(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(MeterName);
+        _sessions = _meter.CreateCounter<long>("fakemx.smtp.sessions", "{session}",
+            "SMTP sessions finished, by the furthest stage reached and by how they ended.");
+        _activeConnections = _meter.CreateUpDownCounter<long>("fakemx.smtp.active_connections",
+            "{connection}", "SMTP connections open now.");
+        _refused = _meter.CreateCounter<long>("fakemx.smtp.connections_refused", "{connection}",
+            "SMTP connections refused at connect, by reason.");
+        _commands = _meter.CreateCounter<long>("fakemx.smtp.commands", "{command}",
+            "SMTP commands received, by verb.");
+        _replies = _meter.CreateCounter<long>("fakemx.smtp.replies", "{reply}",
+            "SMTP replies sent, by code.");
+        _sessionDuration = _meter.CreateHistogram<double>("fakemx.smtp.session.duration", "s",
+            "How long SMTP sessions lasted.",
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
+            });
+    }
+
+    /// <summary>The meter, for exporters and tests that listen to it.</summary>
+    public Meter Meter => _meter;
+
+    public void ConnectionOpened() => _activeConnections.Add(1);
+
+    public void ConnectionClosed() => _activeConnections.Add(-1);
+
+    public void ConnectionRefused(string reason) =>
+        _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Command(SmtpVerb verb) =>
+        _commands.Add(1, new KeyValuePair<string, object?>("verb", Labels.Verb(verb)));
+
+    public void Reply(int code) =>
+        _replies.Add(1, new KeyValuePair<string, object?>("code", Labels.Code(code)));
+
+    public void SessionFinished(SessionStage stage, SessionEnd end, TimeSpan duration)
+    {
+        _sessions.Add(1,
+            new KeyValuePair<string, object?>("stage", Labels.Stage(stage)),
+            new KeyValuePair<string, object?>("end", Labels.End(end)));
+        _sessionDuration.Record(duration.TotalSeconds);
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

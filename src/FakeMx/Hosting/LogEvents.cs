@@ -1,0 +1,27 @@
+namespace FakeMx.Hosting;
+
+/// <summary>
+/// The registry of log event ids. Ids are stable: operators filter and alert on them, so an id
+/// is never reused for another meaning, even after its event is removed. Ranges: 1xxx server
+/// and SMTP, 2xxx event store, 3xxx web, 4xxx abuse protection, 5xxx CLI.
+/// </summary>
+public static class LogEvents
+{
+    public const int Listening = 1000;
+    public const int ListenFailed = 1001;
+    public const int ShuttingDown = 1002;
+    public const int InvalidConfiguration = 1003;
+
+    public const int SessionSummary = 1100;
+    public const int Command = 1101;
+    public const int SessionFailed = 1102;
+
+    public const int ErrorLimit = 1110;
+    public const int CommandLimit = 1111;
+    public const int IdleTimeout = 1112;
+    public const int SessionTimeout = 1113;
+    public const int ConnectionLimit = 1114;
+    public const int ClientLimit = 1115;
+    public const int LineTooLong = 1116;
+    public const int StalledOutput = 1117;
+}

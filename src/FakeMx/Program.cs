@@ -1,0 +1,22 @@
+using System.CommandLine;
+using FakeMx.Cli;
+
+var root = new RootCommand("FakeMX: a decoy lowest-priority MX that records every delivery attempt and " +
+    "answers it with a temporary failure");
+root.Subcommands.Add(ServeCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"fakemx: {error.Message}");
+    }
+
+    var verb = parse.CommandResult.Command.Name;
+    Console.Error.WriteLine($"fakemx: see 'fakemx {(verb == root.Name ? string.Empty : verb + " ")}--help'");
+    return ExitCodes.Usage;
+}
+
+// The host handles SIGTERM and SIGINT itself (graceful 421 to open sessions).
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
