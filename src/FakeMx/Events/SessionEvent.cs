@@ -8,6 +8,9 @@ namespace FakeMx.Events;
 /// </summary>
 public sealed class SessionEvent
 {
+    /// <summary>The store's id, set when read back from a store; null before it is written.</summary>
+    public long? Id { get; init; }
+
     public required DateTimeOffset StartTime { get; init; }
     public required DateTimeOffset EndTime { get; init; }
 
@@ -54,6 +57,11 @@ public sealed class SessionEvent
     public string? ReplyText { get; init; }
 
     public SessionEnd End { get; init; }
+
+    /// <summary>True when the client got the deferral (451, or 421 at connect or HELO).</summary>
+    public bool Deferred { get; init; }
+
+    public SessionOutcome Outcome => SessionOutcomes.Classify(Deferred, End);
     public long BytesIn { get; init; }
     public long BytesOut { get; init; }
 

@@ -284,6 +284,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             ReplyCode = record.Reply?.Code,
             ReplyText = record.Reply?.Text,
             End = record.End,
+            Deferred = record.Deferred,
             BytesIn = connection.BytesIn,
             BytesOut = connection.BytesOut,
         };
