@@ -132,6 +132,9 @@ public sealed class SmtpProbe
         var lines = new List<string>();
         while (true)
         {
+            // XXX: a line is read whole before it is cut to 200 characters, so a hostile server can
+            // make the probe buffer up to what it sends within the timeout; the check is run by an
+            // operator against their own MX hosts, which keeps this acceptable for now.
             var line = await reader.ReadLineAsync(timeout.Token)
                 ?? throw new IOException($"closed by the server after {command}");
 
