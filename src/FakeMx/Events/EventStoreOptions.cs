@@ -58,9 +58,14 @@ public sealed class EventStoreOptions
         {
             problems.Add("--store: empty; give a SQLite file path or a PostgreSQL connection string");
         }
-        else if (StoreLocation.TryParse(Location, out _, out var problem) is false)
+        else if (!StoreLocation.TryParse(Location, out var location, out var problem))
         {
             problems.Add($"--store: {problem}");
+        }
+        else if (location.Kind == StoreKind.Sqlite && !Directory.Exists(Path.GetDirectoryName(location.Target)))
+        {
+            problems.Add($"--store: the directory of '{location.Target}' does not exist; create it or give " +
+                "another path");
         }
 
         if (RetentionDays < 0)
