@@ -21,6 +21,8 @@ public sealed class FakemxProcess : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public IReadOnlyList<string> Stdout => [.. _stdout];
 
     public IReadOnlyList<string> Stderr => [.. _stderr];
