@@ -38,6 +38,12 @@ public static class ServeCommand
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
         new("--log-format", "LogFormat", "Console log format: text|json", "text"),
+        new("--http", "Http:Listen", "HTTP endpoint (metrics, API, dashboard) ADDR:PORT, or off",
+            "127.0.0.1:8025"),
+        new("--http-token", "Http:Token", "Access token the HTTP endpoint requires (Bearer); prefer a file", null),
+        new("--http-token-file", "Http:TokenFile", "File whose first line is the HTTP access token", null),
+        new("--http-allow-anonymous", "Http:AllowAnonymous",
+            "Serve HTTP on a non-loopback address without a token", null, isSwitch: true),
     ];
 
     public static Command Create()
@@ -100,7 +106,7 @@ public static class ServeCommand
             {
                 await app.StartAsync();
             }
-            catch (IOException error) when (error.InnerException is SocketException socket)
+            catch (IOException error) when (SocketErrorOf(error) is { } socket)
             {
                 return Cli.Fail(ExitCodes.Failure, BindFailure(error, socket));
             }
@@ -159,6 +165,20 @@ public static class ServeCommand
 
     private static bool IsNumeric(string key) =>
         key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog";
+
+    /// <summary>Kestrel wraps the socket error one or two levels deep, depending on the error.</summary>
+    private static SocketException? SocketErrorOf(Exception error)
+    {
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+            {
+                return socket;
+            }
+        }
+
+        return null;
+    }
 
     private static string BindFailure(IOException error, SocketException socket)
     {

@@ -24,4 +24,10 @@ public static class LogEvents
     public const int ClientLimit = 1115;
     public const int LineTooLong = 1116;
     public const int StalledOutput = 1117;
+
+    public const int HttpListening = 3000;
+    public const int HttpUnauthorized = 3001;
+    public const int HttpBadRequest = 3002;
+    public const int HttpStoreFailed = 3003;
+    public const int HttpUnhealthy = 3004;
 }
