@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using FakeMx.Hosting;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -102,13 +104,28 @@ public static class ServeCommand
 
         await using (app)
         {
+            var listen = app.Services.GetRequiredService<SmtpOptions>().Listen;
+            var http = app.Services.GetRequiredService<HttpOptions>();
+            var bindProblem = ListenPreflight.Check(listen)
+                ?? (http.Enabled ? ListenPreflight.Check([http.Listen], "--http") : null);
+            if (bindProblem is not null)
+            {
+                return Cli.Fail(ExitCodes.Failure, bindProblem);
+            }
+
             try
             {
                 await app.StartAsync();
             }
-            catch (IOException error) when (SocketErrorOf(error) is { } socket)
+            catch (Exception error) when (error is IOException or SocketException)
             {
-                return Cli.Fail(ExitCodes.Failure, BindFailure(error, socket));
+                var code = (error as SocketException ?? error.InnerException as SocketException)?.SocketErrorCode;
+                if (error.InnerException is AddressInUseException)
+                {
+                    code = SocketError.AddressAlreadyInUse;
+                }
+
+                return Cli.Fail(ExitCodes.Failure, ListenPreflight.Explain(string.Join(", ", listen), code));
             }
 
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FakeMx.Server");
@@ -165,34 +182,4 @@ public static class ServeCommand
 
     private static bool IsNumeric(string key) =>
         key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog";
-
-    /// <summary>Kestrel wraps the socket error one or two levels deep, depending on the error.</summary>
-    private static SocketException? SocketErrorOf(Exception error)
-    {
-        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is SocketException socket)
-            {
-                return socket;
-            }
-        }
-
-        return null;
-    }
-
-    private static string BindFailure(IOException error, SocketException socket)
-    {
-        var what = error.Message;
-        return socket.SocketErrorCode switch
-        {
-            SocketError.AccessDenied =>
-                $"{what}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability " +
-                "(systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE); or pick another port with --listen ADDR:PORT.",
-            SocketError.AddressAlreadyInUse =>
-                $"{what}. Another process holds that port (see `ss -ltnp`); stop it or choose another with --listen.",
-            SocketError.AddressNotAvailable =>
-                $"{what}. That address is not on this machine; check --listen.",
-            _ => $"{what}. Check --listen.",
-        };
-    }
 }
