@@ -45,7 +45,7 @@ internal static class ApiEndpoints
         }
 
         var report = await store.GetStatsAsync(new StatsQuery(since, until, domain, top), token);
-        return Results.Json(report, WebJson.Options);
+        return Results.Json(report, EventJson.Compact);
     });
 
     private static Task<IResult> EventsAsync(HttpContext context) => RunAsync(context, async (store, token) =>
@@ -62,7 +62,7 @@ internal static class ApiEndpoints
         }
 
         var events = await store.GetEventsAsync(new EventQuery(since, ip, domain, limit, afterId), token);
-        return Results.Json(events, WebJson.Options);
+        return Results.Json(events, EventJson.Compact);
     });
 
     private static Task<IResult> TimeSeriesAsync(HttpContext context) => RunAsync(context, async (store, token) =>
@@ -88,7 +88,7 @@ internal static class ApiEndpoints
         }
 
         var points = await store.GetTimeSeriesAsync(since, step, domain, token);
-        return Results.Json(new { since, step = (long)step.TotalSeconds, points }, WebJson.Options);
+        return Results.Json(new { since, step = (long)step.TotalSeconds, points }, EventJson.Compact);
     });
 
     /// <summary>About 60 points over the window, on a round step (1m, 5m, 15m, 1h, 6h, 1d).</summary>
@@ -110,7 +110,7 @@ internal static class ApiEndpoints
         if (store is null)
         {
             return Results.Json(new ApiError("no event store is configured, so there is nothing to query"),
-                WebJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+                EventJson.Compact, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         try
@@ -121,14 +121,14 @@ internal static class ApiEndpoints
         {
             WebLog.StoreFailed(Logger(context), context.Request.Path, error);
             return Results.Json(new ApiError($"the event store query failed: {error.Message}"),
-                WebJson.Options, statusCode: StatusCodes.Status500InternalServerError);
+                EventJson.Compact, statusCode: StatusCodes.Status500InternalServerError);
         }
     }
 
     private static IResult BadRequest(HttpContext context, string problem)
     {
         WebLog.BadRequest(Logger(context), context.Request.Path, problem);
-        return Results.Json(new ApiError(problem), WebJson.Options, statusCode: StatusCodes.Status400BadRequest);
+        return Results.Json(new ApiError(problem), EventJson.Compact, statusCode: StatusCodes.Status400BadRequest);
     }
 
     private static ILogger Logger(HttpContext context) =>

@@ -1,3 +1,4 @@
+using FakeMx.Events;
 using System.Collections.Frozen;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -34,7 +35,7 @@ internal static class DashboardAssets
     {
         if (!Assets.TryGetValue(path, out var asset))
         {
-            return Results.Json(new ApiError($"no such file: /assets/{path}"), WebJson.Options,
+            return Results.Json(new ApiError($"no such file: /assets/{path}"), EventJson.Compact,
                 statusCode: StatusCodes.Status404NotFound);
         }
 

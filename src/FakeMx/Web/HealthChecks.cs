@@ -8,8 +8,8 @@ namespace FakeMx.Web;
 /// <summary>
 /// What <c>/healthz</c> and <c>/readyz</c> report. Healthy: the process answers, every SMTP
 /// listener is bound and the event store (when there is one) takes a write. Ready: started,
-/// not shutting down. Hosted services finish <c>StartAsync</c> (where the store is created or
-/// migrated) before the host reports started, so "started" implies "store initialized".
+/// not shutting down, and the store opened with its schema current (the event writer opens it
+/// in the background, so SMTP never waits for a slow database).
 /// </summary>
 internal sealed class HealthChecks
 {
@@ -31,6 +31,10 @@ internal sealed class HealthChecks
     }
 
     public bool IsStarted => _lifetime.ApplicationStarted.IsCancellationRequested;
+
+    /// <summary>True once the store is open and migrated, or when there is no store.</summary>
+    public bool IsStoreReady => _services.GetService<EventWriter>() is not { } writer
+        || writer.StoreReady.IsCompletedSuccessfully;
 
     public bool IsStopping => _lifetime.ApplicationStopping.IsCancellationRequested || _registry.IsShuttingDown;
 
@@ -54,6 +58,11 @@ internal sealed class HealthChecks
         if (store is null)
         {
             return (true, "none configured");
+        }
+
+        if (!IsStoreReady)
+        {
+            return (false, "the event store is not open yet (see the store log lines)");
         }
 
         try

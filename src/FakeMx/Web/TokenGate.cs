@@ -1,3 +1,4 @@
+using FakeMx.Events;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -65,7 +66,7 @@ internal sealed class TokenGate
         context.Response.Headers.WWWAuthenticate = "Bearer realm=\"fakemx\"";
         await context.Response.WriteAsJsonAsync(new ApiError(
             "an access token is required: send 'Authorization: Bearer TOKEN' (or open /?token=TOKEN once)"),
-            WebJson.Options);
+            EventJson.Compact);
     }
 
     private static string? BearerOf(HttpRequest request)

@@ -1,3 +1,4 @@
+using FakeMx.Events;
 using System.Net;
 using FakeMx.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -98,14 +99,17 @@ public static class WebEndpoint
             WebLog.Unhealthy(loggers.CreateLogger("FakeMx.Web"), name, detail);
         }
 
-        return Results.Json(body, WebJson.Options,
+        return Results.Json(body, EventJson.Compact,
             statusCode: failing.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     private static IResult Readyz(HealthChecks health)
     {
-        var status = health.IsStopping ? "shutting down" : health.IsStarted ? "ready" : "starting";
-        return Results.Json(new { status }, WebJson.Options,
+        var status = health.IsStopping ? "shutting down"
+            : !health.IsStarted ? "starting"
+            : !health.IsStoreReady ? "opening the event store"
+            : "ready";
+        return Results.Json(new { status }, EventJson.Compact,
             statusCode: status == "ready" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }
