@@ -51,7 +51,9 @@ internal static class ApiEndpoints
     private static Task<IResult> EventsAsync(HttpContext context) => RunAsync(context, async (store, token) =>
     {
         var query = new ApiQuery(context.Request, DateTimeOffset.UtcNow, "since", "ip", "domain", "limit", "afterId");
-        var since = context.Request.Query.ContainsKey("since") ? query.Since(ApiQuery.DefaultWindow) : (DateTimeOffset?)null;
+        var since = context.Request.Query.ContainsKey("since")
+            ? query.Since(ApiQuery.DefaultWindow)
+            : (DateTimeOffset?)null;
         var ip = query.Ip();
         var domain = query.Domain();
         var limit = (int)(query.Number("limit", 1, MaxEvents) ?? 100);

@@ -42,9 +42,12 @@ public sealed class PrometheusExporter : IDisposable
             }
         };
         _listener.MeasurementsCompleted = (instrument, state) => _instruments.TryRemove(instrument, out _);
-        _listener.SetMeasurementEventCallback<long>((_, value, tags, state) => ((Exported)state!).Record(value, tags));
-        _listener.SetMeasurementEventCallback<int>((_, value, tags, state) => ((Exported)state!).Record(value, tags));
-        _listener.SetMeasurementEventCallback<double>((_, value, tags, state) => ((Exported)state!).Record(value, tags));
+        _listener.SetMeasurementEventCallback<long>((_, value, tags, state) =>
+            ((Exported)state!).Record(value, tags));
+        _listener.SetMeasurementEventCallback<int>((_, value, tags, state) =>
+            ((Exported)state!).Record(value, tags));
+        _listener.SetMeasurementEventCallback<double>((_, value, tags, state) =>
+            ((Exported)state!).Record(value, tags));
         _listener.Start();
     }
 

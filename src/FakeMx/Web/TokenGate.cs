@@ -55,7 +55,11 @@ internal sealed class TokenGate
             var query = QueryString.Create(context.Request.Query
                 .Where(q => q.Key != "token")
                 .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v))));
-            context.Response.Redirect(context.Request.PathBase + path + query);
+            // A path starting "//" would redirect to another host: send such requests home.
+            var target = path.Value is { } value && value.StartsWith("//", StringComparison.Ordinal)
+                ? "/"
+                : context.Request.PathBase + path + query;
+            context.Response.Redirect(target);
             return;
         }
 

@@ -12,7 +12,8 @@ internal static partial class WebLog
 
     [LoggerMessage(LogEvents.HttpUnauthorized, LogLevel.Debug,
         "UNAUTHORIZED [{ClientIp}]:{ClientPort} {Method} {Path} without a valid token")]
-    public static partial void Unauthorized(ILogger logger, string clientIp, int clientPort, string method, string path);
+    public static partial void Unauthorized(
+        ILogger logger, string clientIp, int clientPort, string method, string path);
 
     [LoggerMessage(LogEvents.HttpBadRequest, LogLevel.Debug, "BAD REQUEST {Path}: {Problem}")]
     public static partial void BadRequest(ILogger logger, string path, string problem);
