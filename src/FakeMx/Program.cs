@@ -4,6 +4,7 @@ using FakeMx.Cli;
 var root = new RootCommand("FakeMX: a decoy lowest-priority MX that records every delivery attempt and " +
     "answers it with a temporary failure");
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(EventsCommand.Create());
 
