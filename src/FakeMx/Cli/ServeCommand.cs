@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using FakeMx.Hosting;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -47,6 +48,12 @@ public static class ServeCommand
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
         new("--log-format", "LogFormat", "Console log format: text|json", "text"),
+        new("--http", "Http:Listen", "HTTP endpoint (metrics, API, dashboard) ADDR:PORT, or off",
+            "127.0.0.1:8025"),
+        new("--http-token", "Http:Token", "Access token the HTTP endpoint requires (Bearer); prefer a file", null),
+        new("--http-token-file", "Http:TokenFile", "File whose first line is the HTTP access token", null),
+        new("--http-allow-anonymous", "Http:AllowAnonymous",
+            "Serve HTTP on a non-loopback address without a token", null, isSwitch: true),
     ];
 
     public static Command Create()
@@ -106,7 +113,9 @@ public static class ServeCommand
         await using (app)
         {
             var listen = app.Services.GetRequiredService<SmtpOptions>().Listen;
-            var bindProblem = ListenPreflight.Check(listen);
+            var http = app.Services.GetRequiredService<HttpOptions>();
+            var bindProblem = ListenPreflight.Check(listen)
+                ?? (http.Enabled ? ListenPreflight.Check([http.Listen], "--http") : null);
             if (bindProblem is not null)
             {
                 return Cli.Fail(ExitCodes.Failure, bindProblem);

@@ -146,7 +146,11 @@ public static class StatsCommand
         nodes.WriteTo(output);
     }
 
-    private static void Counts(TextWriter output, string title, Dictionary<string, long> counts, IEnumerable<string> order)
+    private static void Counts(
+        TextWriter output,
+        string title,
+        Dictionary<string, long> counts,
+        IEnumerable<string> order)
     {
         output.WriteLine();
         var table = new TextTable(title, "Sessions");

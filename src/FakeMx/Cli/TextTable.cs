@@ -29,7 +29,8 @@ public sealed class TextTable
 
     public void WriteTo(TextWriter output)
     {
-        var widths = _headers.Select((h, i) => Math.Max(h.Length, _rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max()))
+        var widths = _headers
+            .Select((h, i) => Math.Max(h.Length, _rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max()))
             .ToArray();
         var numeric = _headers.Select((_, i) => i > 0 && _rows.Count > 0 && _rows.All(r => IsNumber(r[i]))).ToArray();
 

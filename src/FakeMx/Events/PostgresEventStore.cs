@@ -188,7 +188,8 @@ public sealed class PostgresEventStore : SqlEventStore
         }
     }
 
-    private static DateTime TimeOf(DateTimeOffset time) => DateTime.UnixEpoch.AddMilliseconds(time.ToUnixTimeMilliseconds());
+    private static DateTime TimeOf(DateTimeOffset time) =>
+        DateTime.UnixEpoch.AddMilliseconds(time.ToUnixTimeMilliseconds());
 
     private static void Text(NpgsqlBinaryImporter copy, string? value)
     {

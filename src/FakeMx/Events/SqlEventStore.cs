@@ -61,13 +61,15 @@ public abstract class SqlEventStore : IEventStore
     /// <summary>The schema, as an ordered list: migration i brings version i to i + 1.</summary>
     protected abstract IReadOnlyList<string> Migrations { get; }
 
-    /// <summary>SQL for the time bucket of <c>s.start_time</c>, from <c>@since</c> in steps of <c>@step_ms</c>.</summary>
+    /// <summary>SQL for the bucket of <c>s.start_time</c>: steps of <c>@step_ms</c> from <c>@since</c>.</summary>
     protected abstract string BucketExpression { get; }
 
     protected abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Begins the transaction a migration runs in, holding off other migrators.</summary>
-    protected abstract Task<DbTransaction> BeginMigrationAsync(DbConnection connection, CancellationToken cancellationToken);
+    protected abstract Task<DbTransaction> BeginMigrationAsync(
+        DbConnection connection,
+        CancellationToken cancellationToken);
 
     /// <summary>Inserts a batch within <paramref name="transaction"/>.</summary>
     protected abstract Task InsertAsync(
@@ -155,7 +157,8 @@ public abstract class SqlEventStore : IEventStore
             var list = IdList(ids);
             await ExecuteAsync(connection, transaction,
                 $"DELETE FROM session_recipients WHERE session_id IN ({list})", cancellationToken);
-            await ExecuteAsync(connection, transaction, $"DELETE FROM sessions WHERE id IN ({list})", cancellationToken);
+            await ExecuteAsync(connection, transaction,
+                $"DELETE FROM sessions WHERE id IN ({list})", cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             removed += ids.Count;
         }
@@ -210,7 +213,8 @@ public abstract class SqlEventStore : IEventStore
             $"SELECT COUNT(DISTINCT s.client_ip) FROM sessions s WHERE {where}"))
         {
             Bind(command);
-            uniqueIps = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            uniqueIps = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken),
+                CultureInfo.InvariantCulture);
         }
 
         async Task<IReadOnlyList<TopEntry>> TopAsync(string sql)
@@ -404,7 +408,9 @@ public abstract class SqlEventStore : IEventStore
     public abstract ValueTask DisposeAsync();
 
     /// <summary>Begins a read-only snapshot so the several queries of one report agree.</summary>
-    protected virtual Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken cancellationToken) =>
+    protected virtual Task<DbTransaction> BeginReadAsync(
+        DbConnection connection,
+        CancellationToken cancellationToken) =>
         connection.BeginTransactionAsync(cancellationToken).AsTask();
 
     /// <summary>The values of one row of <c>sessions</c>, in <see cref="InsertColumns"/> order.</summary>

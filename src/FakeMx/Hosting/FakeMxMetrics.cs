@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using FakeMx.Events;
 using FakeMx.Smtp;
 
 namespace FakeMx.Hosting;
@@ -11,6 +12,8 @@ public sealed class FakeMxMetrics : IDisposable
 {
     public const string MeterName = "FakeMx";
 
+    private static readonly string[] Outcomes = Enum.GetNames<SessionOutcome>().Select(Labels.Kebab).ToArray();
+
     private readonly Meter _meter;
     private readonly Counter<long> _sessions;
     private readonly UpDownCounter<long> _activeConnections;
@@ -18,6 +21,8 @@ public sealed class FakeMxMetrics : IDisposable
     private readonly Counter<long> _commands;
     private readonly Counter<long> _replies;
     private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<long> _pregreet;
+    private readonly Counter<long> _nonSmtp;
     private readonly Counter<long> _eventsWritten;
     private readonly Counter<long> _eventsDropped;
     private readonly Counter<long> _storeFailures;
@@ -28,7 +33,7 @@ public sealed class FakeMxMetrics : IDisposable
     {
         _meter = meterFactory.Create(MeterName);
         _sessions = _meter.CreateCounter<long>("fakemx.smtp.sessions", "{session}",
-            "SMTP sessions finished, by the furthest stage reached and by how they ended.");
+            "SMTP sessions finished, by the furthest stage reached, how they ended and their outcome.");
         _activeConnections = _meter.CreateUpDownCounter<long>("fakemx.smtp.active_connections",
             "{connection}", "SMTP connections open now.");
         _refused = _meter.CreateCounter<long>("fakemx.smtp.connections_refused", "{connection}",
@@ -43,6 +48,11 @@ public sealed class FakeMxMetrics : IDisposable
             {
                 HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
             });
+        _pregreet = _meter.CreateCounter<long>("fakemx.smtp.pregreet", "{session}",
+            "SMTP clients that talked before the banner (early talkers).");
+        _nonSmtp = _meter.CreateCounter<long>("fakemx.smtp.non_smtp", "{session}",
+            "Connections that spoke another protocol on the SMTP port, by protocol (http, tls, other).");
+
         _eventsWritten = _meter.CreateCounter<long>("fakemx.events.written", "{event}",
             "Session events committed to the store.");
         _eventsDropped = _meter.CreateCounter<long>("fakemx.events.dropped", "{event}",
@@ -75,13 +85,21 @@ public sealed class FakeMxMetrics : IDisposable
     public void Reply(int code) =>
         _replies.Add(1, new KeyValuePair<string, object?>("code", Labels.Code(code)));
 
-    public void SessionFinished(SessionStage stage, SessionEnd end, TimeSpan duration)
+    public void SessionFinished(SessionStage stage, SessionEnd end, bool deferred, TimeSpan duration)
     {
         _sessions.Add(1,
             new KeyValuePair<string, object?>("stage", Labels.Stage(stage)),
-            new KeyValuePair<string, object?>("end", Labels.End(end)));
+            new KeyValuePair<string, object?>("end", Labels.End(end)),
+            new KeyValuePair<string, object?>("outcome", Outcomes[(int)SessionOutcomes.Classify(deferred, end)]));
         _sessionDuration.Record(duration.TotalSeconds);
     }
+
+    /// <summary>A client talked before the banner.</summary>
+    public void Pregreet() => _pregreet.Add(1);
+
+    /// <summary>A client spoke <paramref name="protocol"/> (http, tls, other) instead of SMTP.</summary>
+    public void NonSmtp(string protocol) =>
+        _nonSmtp.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
 
     /// <summary>Reports the event queue's depth through <paramref name="depth"/> from now on.</summary>
     public void TrackEventQueue(Func<long> depth) => _eventQueueDepth = depth;

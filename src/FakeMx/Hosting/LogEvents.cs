@@ -35,4 +35,10 @@ public static class LogEvents
     public const int QueueFlushed = 2007;
     public const int QueueLost = 2008;
     public const int SchemaMigrated = 2009;
+
+    public const int HttpListening = 3000;
+    public const int HttpUnauthorized = 3001;
+    public const int HttpBadRequest = 3002;
+    public const int HttpStoreFailed = 3003;
+    public const int HttpUnhealthy = 3004;
 }

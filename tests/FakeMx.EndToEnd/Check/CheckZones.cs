@@ -63,7 +63,7 @@ public sealed class CheckZones : IAsyncLifetime
         var fakemx = ChildProcess.Start("fakemx", Repo.FakeMxExecutable,
         [
             "serve", "--listen", $"{FakeMx}:{SmtpPort}", "--hostname", "fakemx.good.test", "--defer-at", deferAt,
-            "--log-format", "json",
+            "--log-format", "json", "--http", "off",
         ]);
         await fakemx.WaitForLineAsync(line => line.Contains("\"EventId\":1000,", StringComparison.Ordinal),
             TimeSpan.FromSeconds(30), "its LISTEN line");

@@ -57,6 +57,9 @@ public sealed class FakeMxProcess : IAsyncDisposable
             "--defer-at", deferAt,
             "--node", "e2e",
             "--log-format", "json",
+
+            // These scenarios do not use the web endpoint; it must not race for its fixed port.
+            "--http", "off",
         ];
         var process = lab.Start(host, $"fakemx {deferAt} on {address}", command);
         var fakemx = new FakeMxProcess(process, address, deferAt, storeDirectory);

@@ -83,7 +83,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(3, lines.Length);
         Assert.Contains("2024-01-02 03:01:00.123", lines[1]);
         Assert.Contains("2024-01-02 03:02:00.123", lines[2]);
-        Assert.All(lines[1..], l => Assert.Matches(@"192\.0\.2\.1:\d+ +alpha\.bot +<spammer@sender\.example> +1 data +451 quit", l));
+        Assert.All(lines[1..], l =>
+            Assert.Matches(@"192\.0\.2\.1:\d+ +alpha\.bot +<spammer@sender\.example> +1 data +451 quit", l));
     }
 
     [Fact]
@@ -101,7 +102,8 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, events[1].GetProperty("mailFrom").ValueKind);
         Assert.Equal("2024-01-02T03:03:00.123Z", events[1].GetProperty("startTime").GetString());
 
-        var (_, byDomain, _) = await FakemxProcess.RunAsync(_directory, "events", "--json", "--domain", "customer.example");
+        var (_, byDomain, _) = await FakemxProcess.RunAsync(_directory,
+            "events", "--json", "--domain", "customer.example");
         var only = JsonDocument.Parse(Assert.Single(byDomain.Split('\n'))).RootElement;
         Assert.Equal("u@customer.example", only.GetProperty("recipients")[0].GetString());
     }

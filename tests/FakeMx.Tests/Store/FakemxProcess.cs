@@ -45,6 +45,9 @@ public sealed class FakemxProcess : IDisposable
 
         // The tests name their store explicitly; an inherited one must not leak in.
         info.Environment.Remove("FAKEMX__STORE__LOCATION");
+
+        // Parallel tests must not race for the default web port; a test that cares passes --http.
+        info.Environment["FAKEMX__HTTP__LISTEN"] = "127.0.0.1:0";
         var process = new Process { StartInfo = info };
         var started = new FakemxProcess(process);
         process.OutputDataReceived += (_, e) =>

@@ -18,7 +18,8 @@ public sealed partial class HardKillTests : IDisposable
     {
         using var server = FakemxProcess.Start(_directory, "serve", "--listen", "127.0.0.1:0", "--node", "doomed",
             "--store", DbPath, "--store-batch", "20", "--log-level", "debug", "--max-connections-per-ip", "100");
-        var port = int.Parse(ListenPort().Match(await server.WaitForLineAsync(l => l.Contains("LISTEN smtp"))).Groups[1].Value);
+        var listening = await server.WaitForLineAsync(l => l.Contains("LISTEN smtp"));
+        var port = int.Parse(ListenPort().Match(listening).Groups[1].Value);
         await server.WaitForLineAsync(l => l.Contains("STORE open"));
 
         // Four clients in parallel, bounded in count and time; the kill lands while they run.

@@ -26,7 +26,9 @@ public sealed class ServerRecordingTests : IAsyncLifetime
     [InlineData("postgres")]
     public async Task Sessions_driven_by_MailKit_end_up_as_rows_with_the_right_fields(string kind)
     {
-        var location = kind == "sqlite" ? SqlitePath : (_database = await PostgresDatabase.CreateAsync()).ConnectionString;
+        var location = kind == "sqlite"
+            ? SqlitePath
+            : (_database = await PostgresDatabase.CreateAsync()).ConnectionString;
         await using var server = await RunningServer.StartWithStoreAsync(location, ("Node", "edge-1"));
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
 

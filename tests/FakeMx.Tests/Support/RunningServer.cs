@@ -1,6 +1,7 @@
 using FakeMx.Events;
 using FakeMx.Hosting;
 using FakeMx.Server;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,11 +25,15 @@ public sealed class RunningServer : IAsyncDisposable
         Events = events;
         Logs = logs;
         Port = app.Services.GetRequiredService<SmtpListeners>().Endpoints[0].Port;
+        HttpPort = app.Services.GetRequiredService<WebListener>().Endpoint?.Port ?? 0;
     }
 
     public const string Hostname = "mx.fakemx.test";
 
     public int Port { get; }
+
+    /// <summary>The web endpoint's port (metrics, API, dashboard); 0 when it is off.</summary>
+    public int HttpPort { get; }
 
     public CapturedEvents Events { get; }
 
@@ -53,6 +58,7 @@ public sealed class RunningServer : IAsyncDisposable
         var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Smtp:Listen:0"] = "127.0.0.1:0",
+            ["Http:Listen"] = "127.0.0.1:0",
             ["Smtp:Hostname"] = Hostname,
             ["Node"] = "test-node",
             ["Logging:LogLevel:Default"] = "Debug",
