@@ -25,10 +25,14 @@ public static class AtomicFile
 
             // rbldnsd and Postfix run as their own users: keep the mode of the file being
             // replaced, or make a new one readable by all (a blocklist is no secret).
-            var mode = File.Exists(full)
-                ? File.GetUnixFileMode(full)
-                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-            File.SetUnixFileMode(temp, mode);
+            if (!OperatingSystem.IsWindows())
+            {
+                var mode = File.Exists(full)
+                    ? File.GetUnixFileMode(full)
+                    : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+                File.SetUnixFileMode(temp, mode);
+            }
+
             File.Move(temp, full, overwrite: true);
             FlushDirectory(directory);
         }
