@@ -34,5 +34,5 @@ public sealed record ExportCriteria
     public string RejectText { get; init; } = DefaultRejectText;
 
     /// <summary>Addresses never exported, whatever they did. Default empty.</summary>
-    public CidrListFile AllowList { get; init; } = CidrListFile.Empty;
+    public AddressListFile AllowList { get; init; } = AddressListFile.Empty;
 }

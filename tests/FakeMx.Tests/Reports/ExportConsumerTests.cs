@@ -241,9 +241,9 @@ public sealed class ExportConsumerTests
         await AtomicFile.WriteAsync(path, ExportFormatter.ToBytes(format, selection, criteria), CancellationToken.None);
     }
 
-    private static CidrListFile AllowList(string text)
+    private static AddressListFile AllowList(string text)
     {
-        Assert.True(CidrListFile.TryParse(text, "allow", out var list, out var problems), string.Join("\n", problems));
+        Assert.True(AddressListFile.TryParse(text, "allow", out var list, out var problems), string.Join("\n", problems));
         return list;
     }
 

@@ -7,21 +7,21 @@ namespace FakeMx.Reports;
 /// Any bad line makes the whole file invalid: a half-read allow list would silently export
 /// addresses the operator meant to protect.
 /// </summary>
-public sealed class CidrListFile
+public sealed class AddressListFile
 {
     private readonly IReadOnlyList<IpNetwork> _networks;
 
-    private CidrListFile(IReadOnlyList<IpNetwork> networks) => _networks = networks;
+    private AddressListFile(IReadOnlyList<IpNetwork> networks) => _networks = networks;
 
     /// <summary>An empty list: nothing is allowed.</summary>
-    public static CidrListFile Empty { get; } = new([]);
+    public static AddressListFile Empty { get; } = new([]);
 
     /// <summary>The entries, aggregated.</summary>
     public IReadOnlyList<IpNetwork> Networks => _networks;
 
     /// <summary>Reads <paramref name="text"/>; <paramref name="problems"/> names each bad line as
     /// <c>SOURCE:LINE: problem</c>.</summary>
-    public static bool TryParse(string text, string source, out CidrListFile list, out IReadOnlyList<string> problems)
+    public static bool TryParse(string text, string source, out AddressListFile list, out IReadOnlyList<string> problems)
     {
         var networks = new List<IpNetwork>();
         var bad = new List<string>();
@@ -52,13 +52,13 @@ public sealed class CidrListFile
             }
         }
 
-        list = new CidrListFile(CidrAggregator.Aggregate(networks));
+        list = new AddressListFile(CidrAggregator.Aggregate(networks));
         problems = bad;
         return bad.Count == 0;
     }
 
     /// <summary>Reads a file; a missing or unreadable file is a problem like a bad line.</summary>
-    public static bool TryLoad(string path, out CidrListFile list, out IReadOnlyList<string> problems)
+    public static bool TryLoad(string path, out AddressListFile list, out IReadOnlyList<string> problems)
     {
         string text;
         try

@@ -2,14 +2,14 @@ using FakeMx.Reports;
 
 namespace FakeMx.Tests.Reports;
 
-public sealed class CidrListFileTests
+public sealed class AddressListFileTests
 {
     [Fact]
     public void Comments_blank_lines_and_trailing_comments_are_ignored()
     {
         var text = "# partners\n\n192.0.2.0/24   # relay\n2001:db8::1\r\n  198.51.100.7\n";
 
-        Assert.True(CidrListFile.TryParse(text, "allow.txt", out var list, out var problems));
+        Assert.True(AddressListFile.TryParse(text, "allow.txt", out var list, out var problems));
 
         Assert.Empty(problems);
         Assert.Equal(["192.0.2.0/24", "198.51.100.7/32", "2001:db8::1/128"],
@@ -21,7 +21,7 @@ public sealed class CidrListFileTests
     [Fact]
     public void Every_bad_line_is_named_with_its_file_and_line_number()
     {
-        Assert.False(CidrListFile.TryParse("192.0.2.0/24\nnonsense\n10.0.0.1/8\n", "allow.txt", out _, out var problems));
+        Assert.False(AddressListFile.TryParse("192.0.2.0/24\nnonsense\n10.0.0.1/8\n", "allow.txt", out _, out var problems));
 
         Assert.Equal(2, problems.Count);
         Assert.StartsWith("allow.txt:2: ", problems[0]);
@@ -32,7 +32,7 @@ public sealed class CidrListFileTests
     [Fact]
     public void A_missing_file_is_a_problem_not_an_empty_list()
     {
-        Assert.False(CidrListFile.TryLoad("/nonexistent/fakemx-allow.txt", out _, out var problems));
+        Assert.False(AddressListFile.TryLoad("/nonexistent/fakemx-allow.txt", out _, out var problems));
         Assert.Contains("cannot read", Assert.Single(problems));
     }
 }
