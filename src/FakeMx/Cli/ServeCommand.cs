@@ -35,6 +35,14 @@ public static class ServeCommand
         new("--listen-backlog", "Smtp:ListenBacklog", "Kernel accept queue length per listener", "4096"),
         new("--shutdown-timeout", "Smtp:ShutdownTimeout", "Longest wait on SIGTERM before exit", "5s"),
         new("--node", "Node", "Node name recorded with every session", "the machine name"),
+        new("--store", "Store:Location",
+            "Event store: a SQLite file PATH, or a PostgreSQL connection string (Host=...) or postgresql:// URI",
+            "fakemx.db in the working directory"),
+        new("--retention-days", "Store:RetentionDays", "Delete sessions older than N days (0 keeps all)", "90"),
+        new("--store-queue", "Store:QueueCapacity", "Sessions held in memory for the store before drops",
+            "20000"),
+        new("--store-batch", "Store:BatchSize", "Sessions written per store transaction, at most", "500"),
+        new("--store-recipients", "Store:MaxRecipients", "Recipients stored by name per session", "100"),
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
         new("--log-format", "LogFormat", "Console log format: text|json", "text"),
@@ -158,7 +166,8 @@ public static class ServeCommand
     }
 
     private static bool IsNumeric(string key) =>
-        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog";
+        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog"
+        || key is "Store:RetentionDays" or "Store:QueueCapacity" or "Store:BatchSize" or "Store:MaxRecipients";
 
     private static string BindFailure(IOException error, SocketException socket)
     {

@@ -55,7 +55,7 @@ public static class FakeMxHost
         builder.Services.AddSingleton<SmtpListeners>();
         builder.Services.AddSingleton<SmtpConnectionHandler>();
         builder.Services.AddHostedService<SessionMonitor>();
-        builder.Services.AddSingleton<IEventSink, NullEventSink>();
+        builder.Services.AddEventStore(builder.Configuration);
 
         builder.WebHost.UseSockets(o => o.Backlog = smtp.ListenBacklog);
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -18,6 +18,11 @@ public sealed class FakeMxMetrics : IDisposable
     private readonly Counter<long> _commands;
     private readonly Counter<long> _replies;
     private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<long> _eventsWritten;
+    private readonly Counter<long> _eventsDropped;
+    private readonly Counter<long> _storeFailures;
+    private readonly Histogram<double> _storeWriteDuration;
+    private Func<long>? _eventQueueDepth;
 
     public FakeMxMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +43,20 @@ public sealed class FakeMxMetrics : IDisposable
             {
                 HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
             });
+        _eventsWritten = _meter.CreateCounter<long>("fakemx.events.written", "{event}",
+            "Session events committed to the store.");
+        _eventsDropped = _meter.CreateCounter<long>("fakemx.events.dropped", "{event}",
+            "Session events not recorded: the queue was full, or the store was down at exit.");
+        _storeFailures = _meter.CreateCounter<long>("fakemx.store.write_failures", "{batch}",
+            "Batch writes (or store openings) that failed and will be retried.");
+        _storeWriteDuration = _meter.CreateHistogram<double>("fakemx.store.write.duration", "s",
+            "How long one batch took to commit.",
+            advice: new InstrumentAdvice<double>
+            {
+                HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+            });
+        _meter.CreateObservableGauge("fakemx.events.queue_depth", () => _eventQueueDepth?.Invoke() ?? 0,
+            "{event}", "Session events waiting in memory for the store writer.");
     }
 
     /// <summary>The meter, for exporters and tests that listen to it.</summary>
@@ -63,6 +82,19 @@ public sealed class FakeMxMetrics : IDisposable
             new KeyValuePair<string, object?>("end", Labels.End(end)));
         _sessionDuration.Record(duration.TotalSeconds);
     }
+
+    /// <summary>Reports the event queue's depth through <paramref name="depth"/> from now on.</summary>
+    public void TrackEventQueue(Func<long> depth) => _eventQueueDepth = depth;
+
+    public void EventsWritten(int count, TimeSpan duration)
+    {
+        _eventsWritten.Add(count);
+        _storeWriteDuration.Record(duration.TotalSeconds);
+    }
+
+    public void EventsDropped(long count) => _eventsDropped.Add(count);
+
+    public void StoreWriteFailed() => _storeFailures.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }
