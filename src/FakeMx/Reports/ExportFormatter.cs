@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using FakeMx.Events;
 using FakeMx.Hosting;
 
@@ -19,14 +17,6 @@ public static class ExportFormatter
     public const string NftTable = "fakemx";
     public const string NftSetV4 = "blocklist_v4";
     public const string NftSetV6 = "blocklist_v6";
-
-    /// <summary>The JSON shape of sessions in exports and reports: camelCase names, enums as
-    /// their kebab-case labels, as in the logs and the API.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-        WriteIndented = true,
-    };
 
     /// <summary>The MIME type of each format, for HTTP.</summary>
     public static string ContentType(ExportFormat format) => format switch
@@ -59,7 +49,7 @@ public static class ExportFormatter
                 WriteCsv(writer, selection);
                 break;
             case ExportFormat.Json:
-                writer.Write(JsonSerializer.Serialize(selection.Sessions, JsonOptions));
+                writer.Write(ReportJson.Serialize(selection.Sessions));
                 writer.Write('\n');
                 break;
             default:

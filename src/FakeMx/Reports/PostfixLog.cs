@@ -70,14 +70,22 @@ public sealed partial class PostfixLog
 
     public IReadOnlyList<PostfixRejection> Rejections => _rejections;
 
-    /// <summary>Reads a whole file; the reference time is its modification time.</summary>
-    public static async Task<PostfixLog> ReadFileAsync(string path, TimeZoneInfo timeZone, CancellationToken cancellationToken)
+    /// <summary>Reads whole files, oldest first (rotated logs); the reference time for the
+    /// year of classic stamps is the newest modification time among them.</summary>
+    public static async Task<PostfixLog> ReadFilesAsync(
+        IReadOnlyList<string> paths,
+        TimeZoneInfo timeZone,
+        CancellationToken cancellationToken)
     {
-        var log = new PostfixLog(new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), timeZone);
-        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        var newest = paths.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.UtcNow).Max();
+        var log = new PostfixLog(new DateTimeOffset(newest, TimeSpan.Zero), timeZone);
+        foreach (var path in paths)
         {
-            log.Add(line);
+            using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                log.Add(line);
+            }
         }
 
         return log;
