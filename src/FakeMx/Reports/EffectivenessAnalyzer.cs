@@ -25,6 +25,11 @@ public sealed class EffectivenessAnalyzer
     /// providers).</summary>
     public bool MatchNetwork { get; init; } = true;
 
+    /// <summary>Deliveries logged up to this long before the session started still count.
+    /// Default 2 s: syslog stamps are cut to whole seconds, and FakeMX and the primary keep
+    /// separate clocks. Delays never come out negative.</summary>
+    public TimeSpan ClockSlack { get; init; } = TimeSpan.FromSeconds(2);
+
     public EffectivenessReport Analyze(IEnumerable<SessionEvent> sessions, PostfixLog log)
     {
         var accepted = new Dictionary<(string From, string To), List<(PostfixMessage Message, DateTimeOffset At)>>();
@@ -115,7 +120,7 @@ public sealed class EffectivenessAnalyzer
 
             foreach (var (message, at) in candidates)
             {
-                if (at < start || at > end || (best is not null && at >= best.Value.At))
+                if (at < start - ClockSlack || at > end || (best is not null && at >= best.Value.At))
                 {
                     continue;
                 }
@@ -135,7 +140,7 @@ public sealed class EffectivenessAnalyzer
             return Effect(session, EffectivenessVerdict.Delivered, found, returned);
         }
 
-        if (keys.Any(k => refused.TryGetValue(k, out var times) && times.Any(t => t >= start && t <= end)))
+        if (keys.Any(k => refused.TryGetValue(k, out var times) && times.Any(t => t >= start - ClockSlack && t <= end)))
         {
             return Effect(session, EffectivenessVerdict.Rejected, null, returned);
         }
@@ -157,7 +162,7 @@ public sealed class EffectivenessAnalyzer
             session.MailFrom,
             session.Recipients,
             verdict,
-            match is { } m ? (m.At - session.StartTime).TotalSeconds : null,
+            match is { } m ? Math.Max(0, (m.At - session.StartTime).TotalSeconds) : null,
             match?.Message.QueueId,
             match?.SameNetwork,
             returned);

@@ -79,7 +79,18 @@ public sealed class EffectivenessReport
 
     private static string Share(double share) => $"({(share * 100).ToString("0.0", CultureInfo.InvariantCulture)}%)";
 
-    private static string Seconds(double seconds) => Duration.Format(TimeSpan.FromSeconds(Math.Round(seconds)));
+    /// <summary>0.4s, 42s, 7m05s, 3h20m: precise where it matters, short where it does not.</summary>
+    private static string Seconds(double seconds)
+    {
+        var time = TimeSpan.FromSeconds(seconds);
+        return seconds switch
+        {
+            < 10 => $"{seconds.ToString("0.0", CultureInfo.InvariantCulture)}s",
+            < 60 => $"{Math.Round(seconds).ToString(CultureInfo.InvariantCulture)}s",
+            < 3600 => $"{time.Minutes}m{time.Seconds:00}s",
+            _ => $"{(int)time.TotalHours}h{time.Minutes:00}m",
+        };
+    }
 
     private static string Stamp(DateTimeOffset? time) =>
         time?.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
