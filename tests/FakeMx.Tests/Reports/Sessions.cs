@@ -16,10 +16,11 @@ internal static class Sessions
         bool pregreet = false,
         string? from = "bot@spam.example",
         string[]? to = null,
-        string? helo = "bot.example")
+        string? helo = "bot.example",
+        DateTimeOffset? now = null)
     {
         to ??= ["user@example.org"];
-        var start = Now - ago;
+        var start = (now ?? Now) - ago;
         return new SessionEvent
         {
             Id = Interlocked.Increment(ref _nextId),
