@@ -6,6 +6,7 @@ var root = new RootCommand("FakeMX: a decoy lowest-priority MX that records ever
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

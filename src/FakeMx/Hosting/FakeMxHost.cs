@@ -173,10 +173,10 @@ public static class FakeMxHost
 
     private static string MachineFqdn()
     {
-        var name = Dns.GetHostName();
+        var name = System.Net.Dns.GetHostName();
         try
         {
-            var entry = Dns.GetHostEntry(name);
+            var entry = System.Net.Dns.GetHostEntry(name);
             return entry.HostName.Contains('.') ? entry.HostName : name;
         }
         catch (Exception)
