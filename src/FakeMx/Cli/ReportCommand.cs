@@ -136,10 +136,10 @@ public static class ReportCommand
 
             return await WithStoreAsync(parse.GetValue(store)!, cancel, async eventStore =>
             {
-                var sessions = log.First is { } first
-                    ? await EventPages.ReadAllAsync(eventStore, first, null, cancel)
-                    : [];
                 var analyzer = new EffectivenessAnalyzer { Window = span, MatchNetwork = !parse.GetValue(anyNetwork) };
+                var sessions = log.First is { } first
+                    ? await EventPages.ReadAllAsync(eventStore, first - analyzer.ClockSlack, null, cancel)
+                    : [];
                 var report = analyzer.Analyze(sessions, log);
                 if (parse.GetValue(json))
                 {

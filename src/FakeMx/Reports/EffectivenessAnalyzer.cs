@@ -9,7 +9,7 @@ namespace FakeMx.Reports;
 /// session started and within the window after it, and, when both client addresses are
 /// known and <see cref="MatchNetwork"/> is on, came from the same /24 or /48. A session with
 /// several recipients counts as delivered when any of them was. Sessions that started before
-/// the log begins are not judged: the log cannot speak for them.
+/// the log begins (less <see cref="ClockSlack"/>) are not judged: the log cannot speak for them.
 /// </summary>
 public sealed class EffectivenessAnalyzer
 {
@@ -51,7 +51,7 @@ public sealed class EffectivenessAnalyzer
         }
 
         var inScope = sessions
-            .Where(s => log.First is { } first && s.StartTime >= first)
+            .Where(s => log.First is { } first && s.StartTime >= first - ClockSlack)
             .OrderBy(s => s.StartTime)
             .ToList();
         var visits = new Dictionary<(string From, string To), List<DateTimeOffset>>();
