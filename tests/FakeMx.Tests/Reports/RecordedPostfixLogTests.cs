@@ -74,10 +74,9 @@ public sealed class RecordedPostfixLogTests
         var end = json.RootElement.GetProperty("Timestamp").GetDateTimeOffset();
         var start = end - TimeSpan.FromMilliseconds(state.GetProperty("DurationMs").GetInt32());
         var recipientSource = scenario == "single-shot-sender" ? "swaks.txt" : "sender.maillog";
-        var recipientLine = (await File.ReadAllLinesAsync(Fixture(scenario, recipientSource)))
-            .First(l => l.Contains("to=<", StringComparison.Ordinal) || l.Contains("RCPT TO:<", StringComparison.Ordinal));
-        var open = recipientLine.IndexOf('<', recipientLine.IndexOf("o:<", StringComparison.OrdinalIgnoreCase)) + 1;
-        var recipient = recipientLine[open..recipientLine.IndexOf('>', open)];
+        var recipient = (await File.ReadAllLinesAsync(Fixture(scenario, recipientSource)))
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "(?:to=|RCPT TO:)<([^>]+)>"))
+            .First(m => m.Success).Groups[1].Value;
 
         return new SessionEvent
         {
