@@ -219,6 +219,8 @@ public static class ExportFormatter
 
     private static void WriteCsv(TextWriter writer, ExportSelection selection)
     {
+        // XXX: client text is written as recorded, so a HELO starting with '=' is a formula to a
+        // spreadsheet that opens the file; escaping it would make the export lie about the data.
         Csv.WriteRecord(writer, CsvColumns);
         foreach (var s in selection.Sessions)
         {

@@ -74,6 +74,8 @@ public sealed class ExportSelection
             list.Add(session);
         }
 
+        // XXX: every session of the window is held until the minimum per address is known, so
+        // memory grows with the window (about 1 KB per session).
         var listed = new List<ListedAddress>();
         var sessions = new List<SessionEvent>();
         var allowListed = 0;
