@@ -63,7 +63,8 @@ public static class ReportCommand
             return await WithStoreAsync(parse.GetValue(store)!, cancel, async eventStore =>
             {
                 var service = new ExportService(eventStore, TimeProvider.System, AddressListFile.Empty);
-                var report = await service.GetDomainReportAsync(window, parse.GetValue(domain), parse.GetValue(top), cancel);
+                var report = await service.GetDomainReportAsync(
+                    window, parse.GetValue(domain), parse.GetValue(top), cancel);
                 if (parse.GetValue(json))
                 {
                     Console.Out.WriteLine(ReportJson.Serialize(report));
@@ -83,7 +84,8 @@ public static class ReportCommand
     {
         var logs = new Option<string[]>("--postfix-log")
         {
-            Description = "The primary MX's Postfix log (syslog or maillog_file); repeat for rotated files, oldest first",
+            Description = "The primary MX's Postfix log (syslog or maillog_file); " +
+                "repeat for rotated files, oldest first",
             HelpName = "FILE",
             Required = true,
             Arity = ArgumentArity.OneOrMore,

@@ -21,7 +21,11 @@ public sealed class AddressListFile
 
     /// <summary>Reads <paramref name="text"/>; <paramref name="problems"/> names each bad line as
     /// <c>SOURCE:LINE: problem</c>.</summary>
-    public static bool TryParse(string text, string source, out AddressListFile list, out IReadOnlyList<string> problems)
+    public static bool TryParse(
+        string text,
+        string source,
+        out AddressListFile list,
+        out IReadOnlyList<string> problems)
     {
         var networks = new List<IpNetwork>();
         var bad = new List<string>();

@@ -63,19 +63,22 @@ public sealed class EffectivenessReport
 
     private static void WriteFigures(TextWriter writer, string title, EffectivenessFigures f)
     {
-        writer.WriteLine($"{title}: {f.Sessions} FakeMX sessions, {f.Judged} judged " +
-            $"({f.NoEnvelope} without sender and recipient, {f.Pending} still inside the window at the end of the log)");
-        writer.WriteLine($"  delivered later at the primary (legitimate, delayed): {f.Delivered,6} {Share(f.DeliveredShare)}");
+        writer.WriteLine($"{title}: {f.Sessions} FakeMX sessions, {f.Judged} judged ({f.NoEnvelope} without " +
+            $"sender and recipient, {f.Pending} still inside the window at the end of the log)");
+        Row(writer, "delivered later at the primary (legitimate, delayed):", f.Delivered, f.DeliveredShare);
         if (f.Delay is { } delay)
         {
             writer.WriteLine($"    delay: median {Seconds(delay.MedianSeconds)}, p90 {Seconds(delay.P90Seconds)}, " +
                 $"max {Seconds(delay.MaxSeconds)}; {f.DeliveredSameNetwork} from the same client network");
         }
 
-        writer.WriteLine($"  refused by the primary:                                {f.Rejected,6} {Share(f.RejectedShare)}");
-        writer.WriteLine($"  never seen at the primary (deterred):                  {f.NeverSeen,6} {Share(f.NeverSeenShare)}");
-        writer.WriteLine($"  came back to FakeMX (retried the wrong MX: likely bot): {f.Returned,5} {Share(f.ReturnedShare)}");
+        Row(writer, "refused by the primary:", f.Rejected, f.RejectedShare);
+        Row(writer, "never seen at the primary (deterred):", f.NeverSeen, f.NeverSeenShare);
+        Row(writer, "came back to FakeMX (retried the wrong MX: likely bot):", f.Returned, f.ReturnedShare);
     }
+
+    private static void Row(TextWriter writer, string label, long count, double share) =>
+        writer.WriteLine($"  {label,-56}{count,7} {Share(share)}");
 
     private static string Share(double share) => $"({(share * 100).ToString("0.0", CultureInfo.InvariantCulture)}%)";
 

@@ -47,7 +47,8 @@ public sealed record ExportRequest(ExportFormat Format, ExportCriteria Criteria)
 
         var minimum = 1;
         if (minSessions is not null
-            && (!int.TryParse(minSessions, NumberStyles.None, CultureInfo.InvariantCulture, out minimum) || minimum < 1))
+            && (!int.TryParse(minSessions, NumberStyles.None, CultureInfo.InvariantCulture, out minimum)
+                || minimum < 1))
         {
             problem = $"--min-sessions: '{minSessions}' is not a whole number of at least 1";
             return false;

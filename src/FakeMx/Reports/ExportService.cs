@@ -6,7 +6,8 @@ namespace FakeMx.Reports;
 /// <summary>
 /// Produces exports and the domain report from a store, for the CLI and for HTTP. The HTTP
 /// side maps in one line each, behind the API token:
-/// <c>api.MapGet("/api/export", (HttpRequest r, ExportService s, CancellationToken c) => s.HandleExportAsync(r.Query, c))</c>
+/// <c>api.MapGet("/api/export", (HttpRequest r, ExportService s, CancellationToken c) =>
+/// s.HandleExportAsync(r.Query, c))</c>
 /// and the same with <see cref="HandleDomainReportAsync"/> for <c>/api/report/domains</c>.
 /// </summary>
 public sealed class ExportService
@@ -52,8 +53,8 @@ public sealed class ExportService
                 Get("family"), Get("reject_text"), _allowList, out var request, out var problem))
         {
             // The CLI's words, with the query parameter's spelling.
-            return Results.Text(problem.Replace("--min-sessions", "min_sessions").Replace("--reject-text", "reject_text")
-                .Replace("--", string.Empty) + "\n", statusCode: 400);
+            var named = problem.Replace("--min-sessions", "min_sessions").Replace("--reject-text", "reject_text");
+            return Results.Text(named.Replace("--", string.Empty) + "\n", statusCode: 400);
         }
 
         var (contentType, content) = await ExportAsync(request, cancellationToken);

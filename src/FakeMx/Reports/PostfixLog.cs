@@ -208,7 +208,10 @@ public sealed partial class PostfixLog
         if (reject.Success)
         {
             _rejections.Add(new PostfixRejection(
-                line.Time, Address(reject.Groups["addr"].Value), reject.Groups["from"].Value, reject.Groups["to"].Value));
+                line.Time,
+                Address(reject.Groups["addr"].Value),
+                reject.Groups["from"].Value,
+                reject.Groups["to"].Value));
             return;
         }
 
@@ -276,7 +279,9 @@ public sealed partial class PostfixLog
 
     /// <summary>Postfix writes <c>unknown</c> when the client address is not known.</summary>
     private static string? Address(string text) =>
-        text.Length == 0 || text == "unknown" ? null : text.StartsWith("IPv6:", StringComparison.Ordinal) ? text[5..] : text;
+        text.Length == 0 || text == "unknown" ? null
+        : text.StartsWith("IPv6:", StringComparison.Ordinal) ? text[5..]
+        : text;
 
     private static readonly string[] Months =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -285,7 +290,8 @@ public sealed partial class PostfixLog
         @"(?<host>\S+)\s+(?<program>[^\s\[:]+)(?:\[\d+\])?:\s(?<message>.*)$")]
     private static partial Regex IsoHeader();
 
-    [GeneratedRegex(@"^(?<month>[A-Z][a-z]{2})\s{1,2}(?<day>\d{1,2})\s(?<clock>\d{2}:\d{2}:\d{2})(?<fraction>\.\d{1,9})?\s+" +
+    [GeneratedRegex(@"^(?<month>[A-Z][a-z]{2})\s{1,2}(?<day>\d{1,2})\s" +
+        @"(?<clock>\d{2}:\d{2}:\d{2})(?<fraction>\.\d{1,9})?\s+" +
         @"(?<host>\S+)\s+(?<program>[^\s\[:]+)(?:\[\d+\])?:\s(?<message>.*)$")]
     private static partial Regex SyslogHeader();
 

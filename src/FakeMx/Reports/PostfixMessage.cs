@@ -23,5 +23,6 @@ public sealed record PostfixMessage(
 /// <param name="At">When that status was logged.</param>
 public sealed record PostfixRecipient(string To, string? OriginalTo, string Status, DateTimeOffset At);
 
-/// <summary>A recipient the primary refused at RCPT (<c>reject: RCPT from ...; from=&lt;s&gt; to=&lt;r&gt;</c>).</summary>
+/// <summary>A recipient the primary refused at RCPT
+/// (<c>reject: RCPT from ...; from=&lt;s&gt; to=&lt;r&gt;</c>).</summary>
 public sealed record PostfixRejection(DateTimeOffset At, string? ClientAddress, string From, string To);
