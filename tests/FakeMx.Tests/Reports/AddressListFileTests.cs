@@ -21,7 +21,9 @@ public sealed class AddressListFileTests
     [Fact]
     public void Every_bad_line_is_named_with_its_file_and_line_number()
     {
-        Assert.False(AddressListFile.TryParse("192.0.2.0/24\nnonsense\n10.0.0.1/8\n", "allow.txt", out _, out var problems));
+        var text = "192.0.2.0/24\nnonsense\n10.0.0.1/8\n";
+
+        Assert.False(AddressListFile.TryParse(text, "allow.txt", out _, out var problems));
 
         Assert.Equal(2, problems.Count);
         Assert.StartsWith("allow.txt:2: ", problems[0]);

@@ -36,7 +36,8 @@ public sealed class EffectivenessAnalyzerTests
         var log = Log(Accepted("0A0B0C0D01", "10:40:00", "198.51.100.20", "a@legit.example", "b@example.org"));
 
         var strict = new EffectivenessAnalyzer { Window = TimeSpan.FromHours(1) }.Analyze([session], log);
-        var loose = new EffectivenessAnalyzer { Window = TimeSpan.FromHours(1), MatchNetwork = false }.Analyze([session], log);
+        var loose = new EffectivenessAnalyzer { Window = TimeSpan.FromHours(1), MatchNetwork = false }
+            .Analyze([session], log);
 
         Assert.Equal(EffectivenessVerdict.NeverSeen, strict.Sessions[0].Verdict);
         Assert.Equal(EffectivenessVerdict.Delivered, loose.Sessions[0].Verdict);
@@ -47,9 +48,12 @@ public sealed class EffectivenessAnalyzerTests
     [Fact]
     public void Refused_pending_and_out_of_window_sessions_are_told_apart()
     {
-        var refused = Sessions.Make("192.0.2.1", TimeSpan.FromMinutes(100), from: "x@spam.example", to: ["b@example.org"]);
-        var pending = Sessions.Make("192.0.2.2", TimeSpan.FromMinutes(30), from: "y@spam.example", to: ["b@example.org"]);
-        var late = Sessions.Make("192.0.2.3", TimeSpan.FromMinutes(110), from: "z@legit.example", to: ["c@example.org"]);
+        var refused = Sessions.Make("192.0.2.1", TimeSpan.FromMinutes(100), from: "x@spam.example",
+            to: ["b@example.org"]);
+        var pending = Sessions.Make("192.0.2.2", TimeSpan.FromMinutes(30), from: "y@spam.example",
+            to: ["b@example.org"]);
+        var late = Sessions.Make("192.0.2.3", TimeSpan.FromMinutes(110), from: "z@legit.example",
+            to: ["c@example.org"]);
         var beforeLog = Sessions.Make("192.0.2.4", TimeSpan.FromHours(3));
         string[] lines =
         [

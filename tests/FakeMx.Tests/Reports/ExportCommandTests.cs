@@ -59,7 +59,8 @@ public sealed class ExportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Min_sessions_pregreet_only_and_since_narrow_the_plain_list()
     {
-        var twice = await FakeMxProcess.RunAsync("export", "--format", "plain", "--min-sessions", "2", "--store", Database);
+        var twice = await FakeMxProcess.RunAsync("export", "--format", "plain", "--min-sessions", "2",
+            "--store", Database);
         var early = await FakeMxProcess.RunAsync("export", "--format", "plain", "--pregreet-only", "--store", Database);
         var month = await FakeMxProcess.RunAsync("export", "--format", "plain", "--since", "30d", "--store", Database);
 
@@ -141,7 +142,8 @@ public sealed class ExportCommandTests : IAsyncLifetime
         Dictionary<string, StringValues> query)
     {
         var result = await service.HandleExportAsync(new QueryCollection(query), CancellationToken.None);
-        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider() };
+        var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = services };
         context.Response.Body = new MemoryStream();
         await result.ExecuteAsync(context);
         context.Response.Body.Position = 0;

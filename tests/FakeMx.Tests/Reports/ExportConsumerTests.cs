@@ -243,7 +243,8 @@ public sealed class ExportConsumerTests
 
     private static AddressListFile AllowList(string text)
     {
-        Assert.True(AddressListFile.TryParse(text, "allow", out var list, out var problems), string.Join("\n", problems));
+        var parsed = AddressListFile.TryParse(text, "allow", out var list, out var problems);
+        Assert.True(parsed, string.Join("\n", problems));
         return list;
     }
 

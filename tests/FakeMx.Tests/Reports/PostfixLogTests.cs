@@ -26,9 +26,11 @@ public sealed class PostfixLogTests
             "Mar 10 09:15:03 mx1 postfix/cleanup[812]: 4F1A2B3C4D: message-id=<abc@legit.example>",
             "Mar 10 09:15:03 mx1 postfix/qmgr[700]: 4F1A2B3C4D: from=<Alice@Legit.example>, size=1234, nrcpt=2 " +
                 "(queue active)",
-            "Mar 10 09:15:04 mx1 postfix/lmtp[813]: 4F1A2B3C4D: to=<bob@example.org>, relay=store[private/dovecot-lmtp], " +
+            "Mar 10 09:15:04 mx1 postfix/lmtp[813]: 4F1A2B3C4D: to=<bob@example.org>, " +
+                "relay=store[private/dovecot-lmtp], " +
                 "delay=1.2, delays=0.1/0/0/1.1, dsn=2.0.0, status=sent (250 2.0.0 Saved)",
-            "Mar 10 09:15:04 mx1 postfix/local[814]: 4F1A2B3C4D: to=<root@mx1.example.org>, orig_to=<postmaster@example.org>, " +
+            "Mar 10 09:15:04 mx1 postfix/local[814]: 4F1A2B3C4D: to=<root@mx1.example.org>, " +
+                "orig_to=<postmaster@example.org>, " +
                 "relay=local, delay=1.3, delays=0.1/0/0/1.2, dsn=2.0.0, status=sent (delivered to mailbox)",
             "Mar 10 09:15:04 mx1 postfix/qmgr[700]: 4F1A2B3C4D: removed");
 
@@ -49,7 +51,8 @@ public sealed class PostfixLogTests
     {
         var log = Read(Reference,
             "2025-03-10T09:15:03.123456+01:00 mx1 postfix/smtpd[811]: 4F1A2B3C4D: client=unknown[2001:db8::25]",
-            "2025-03-10T09:15:03.200000+01:00 mx1 postfix/qmgr[700]: 4F1A2B3C4D: from=<>, size=10, nrcpt=1 (queue active)",
+            "2025-03-10T09:15:03.200000+01:00 mx1 postfix/qmgr[700]: 4F1A2B3C4D: from=<>, size=10, " +
+                "nrcpt=1 (queue active)",
             "Mar 10 09:15:04.5 mx1 postfix/virtual[9]: 4F1A2B3C4D: to=<bob@example.org>, relay=virtual, delay=1, " +
                 "delays=0/0/0/1, dsn=2.0.0, status=sent (delivered to maildir)");
 
@@ -113,7 +116,8 @@ public sealed class PostfixLogTests
                 "Service unavailable; Client host [198.51.100.7] blocked; from=<x@spam.example> to=<bob@example.org> " +
                 "proto=ESMTP helo=<bot>",
             "Mar 10 09:15:05 mx1 postfix/smtpd[1]: 0A0B0C0D0E: reject: RCPT from a[192.0.2.1]:2525: 550 5.1.1 " +
-                "<nobody@example.org>: Recipient address rejected; from=<a@b> to=<nobody@example.org> proto=ESMTP helo=<a>");
+                "<nobody@example.org>: Recipient address rejected; from=<a@b> to=<nobody@example.org> " +
+                "proto=ESMTP helo=<a>");
 
         Assert.Equal(2, log.Rejections.Count);
         Assert.Equal(new PostfixRejection(new DateTimeOffset(2025, 3, 10, 9, 15, 2, TimeSpan.Zero), "198.51.100.7",

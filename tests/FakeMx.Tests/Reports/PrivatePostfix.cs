@@ -87,7 +87,8 @@ internal sealed class PrivatePostfix : IAsyncDisposable
     public async Task SendAsync(string from, string to, string subject)
     {
         var path = Path.Combine(Directory, $"msg-{Guid.NewGuid():N}.eml");
-        await File.WriteAllTextAsync(path, $"From: <{from}>\nTo: <{to}>\nSubject: {subject}\n\nHello from FakeMX tests.\n");
+        await File.WriteAllTextAsync(path,
+            $"From: <{from}>\nTo: <{to}>\nSubject: {subject}\n\nHello from FakeMX tests.\n");
         var result = await Tool.RunAsync("/bin/sh", "-c",
             $"/usr/sbin/sendmail -C '{ConfigDirectory}' -f '{from}' '{to}' < '{path}'");
         Assert.True(result.ExitCode == 0, result.Output);
@@ -98,13 +99,15 @@ internal sealed class PrivatePostfix : IAsyncDisposable
 
     public string ReadLog() => File.Exists(LogFile) ? File.ReadAllText(LogFile) : string.Empty;
 
-    /// <summary>Waits (bounded) until the log holds <paramref name="count"/> lines containing <paramref name="text"/>.</summary>
+    /// <summary>Waits (bounded) until the log holds <paramref name="count"/> lines containing
+    /// <paramref name="text"/>.</summary>
     public async Task WaitForLogAsync(string text, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (ReadLog().Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal)) < count)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"no {count} × '{text}' in the log within {timeout}:\n{ReadLog()}");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"no {count} × '{text}' in the log within {timeout}:\n{ReadLog()}");
             await Task.Delay(100);
         }
     }
