@@ -7,6 +7,8 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(StatsCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

@@ -195,6 +195,7 @@ internal sealed class EventWriter : BackgroundService, IHostedLifecycleService
     /// Runs <paramref name="action"/> until it succeeds, backing off between failures; only
     /// the shutdown timeout stops it.
     /// </summary>
+    // XXX: a batch whose commit succeeded just as the connection died is written twice.
     // XXX: a batch the store rejects for good (not merely unavailable) is retried forever and
     // the queue fills behind it; no such rejection is known for the schema FakeMX writes.
     private async Task RetryAsync(Func<CancellationToken, Task> action)

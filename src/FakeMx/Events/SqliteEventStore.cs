@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace FakeMx.Events;
@@ -92,9 +94,11 @@ public sealed class SqliteEventStore : SqlEventStore
         {
             await connection.OpenAsync(cancellationToken);
 
-            // journal_mode is kept in the file; the others hold per connection.
+            // journal_mode is kept in the file; the others hold per connection. A 16 MB page
+            // cache keeps the indexes' hot pages in memory while a batch goes in.
             await ExecuteAsync(connection, null,
-                $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMs};",
+                $"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout={BusyTimeoutMs}; " +
+                "PRAGMA cache_size=-16384;",
                 cancellationToken);
             return connection;
         }
@@ -127,37 +131,95 @@ public sealed class SqliteEventStore : SqlEventStore
         IReadOnlyList<SessionEvent> batch,
         CancellationToken cancellationToken)
     {
-        var names = InsertColumns.Split(", ");
-        await using var session = Command(connection, transaction,
-            $"INSERT INTO sessions ({InsertColumns}) VALUES ({string.Join(", ", names.Select(n => "@" + n))}) " +
-            "RETURNING id");
-        var values = names.Select(n => Add(session, n, null)).ToArray();
+        // The batch holds the write lock (an IMMEDIATE transaction), so ids can be handed out
+        // here, as AUTOINCREMENT would: one more than any id ever used. That lets many rows go
+        // in one statement, which is what makes SQLite fast, and recipients name their session.
+        var next = 1 + Convert.ToInt64(await ScalarAsync(connection, transaction,
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sessions'), 0), " +
+            "COALESCE((SELECT MAX(id) FROM sessions), 0))", cancellationToken), CultureInfo.InvariantCulture);
 
-        await using var recipient = Command(connection, transaction,
-            "INSERT INTO session_recipients (session_id, position, address, domain) " +
-            "VALUES (@session_id, @position, @address, @domain)");
-        var sessionId = Add(recipient, "session_id", null);
-        var position = Add(recipient, "position", null);
-        var address = Add(recipient, "address", null);
-        var domain = Add(recipient, "domain", null);
-
+        var sessionRows = new List<object?[]>(batch.Count);
+        var recipientRows = new List<object?[]>(batch.Count * 2);
         foreach (var e in batch)
         {
-            var row = RowOf(e, t => t.ToUnixTimeMilliseconds());
-            for (var i = 0; i < row.Length; i++)
+            var id = next++;
+            sessionRows.Add([id, .. RowOf(e, t => t.ToUnixTimeMilliseconds())]);
+            foreach (var (position, address, domain) in RecipientsOf(e))
             {
-                values[i].Value = row[i] ?? DBNull.Value;
+                recipientRows.Add([id, position, address, domain]);
+            }
+        }
+
+        await InsertRowsAsync(connection, transaction, "sessions", "id, " + InsertColumns, sessionRows, 100,
+            cancellationToken);
+        await InsertRowsAsync(connection, transaction, "session_recipients", "session_id, position, address, domain",
+            recipientRows, 250, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts rows <paramref name="perStatement"/> at a time, as multi-row INSERTs with the
+    /// values written as SQL literals. Bound parameters would be the usual choice, but SQLite
+    /// finds each named parameter by a linear search, so a wide multi-row statement spends most
+    /// of its time binding, and single-row statements pay the per-statement cost 500 times a
+    /// batch; literals measured several times faster. Every value is a number or a string
+    /// quoted by <see cref="AppendLiteral"/>, so no text can escape its literal.
+    /// </summary>
+    private static async Task InsertRowsAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        string table,
+        string columns,
+        List<object?[]> rows,
+        int perStatement,
+        CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder();
+        foreach (var chunk in rows.Chunk(perStatement))
+        {
+            sql.Clear().Append("INSERT INTO ").Append(table).Append(" (").Append(columns).Append(") VALUES ");
+            for (var r = 0; r < chunk.Length; r++)
+            {
+                sql.Append(r == 0 ? "(" : ",(");
+                for (var c = 0; c < chunk[r].Length; c++)
+                {
+                    if (c > 0)
+                    {
+                        sql.Append(',');
+                    }
+
+                    AppendLiteral(sql, chunk[r][c]);
+                }
+
+                sql.Append(')');
             }
 
-            var id = (long)(await session.ExecuteScalarAsync(cancellationToken))!;
-            foreach (var (index, text, domainOf) in RecipientsOf(e))
-            {
-                sessionId.Value = id;
-                position.Value = index;
-                address.Value = text;
-                domain.Value = domainOf;
-                await recipient.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await ExecuteAsync(connection, transaction, sql.ToString(), cancellationToken);
+        }
+    }
+
+    /// <summary>Writes a value as a SQLite literal: NULL, an integer, or a quoted string.</summary>
+    private static void AppendLiteral(StringBuilder sql, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                sql.Append("NULL");
+                break;
+            case bool flag:
+                sql.Append(flag ? '1' : '0');
+                break;
+            case int number:
+                sql.Append(number.ToString(CultureInfo.InvariantCulture));
+                break;
+            case long number:
+                sql.Append(number.ToString(CultureInfo.InvariantCulture));
+                break;
+            case string text:
+                // Doubling quotes is SQLite's only escape; a NUL would end the text early in C.
+                sql.Append('\'').Append(text.Replace("'", "''").Replace("\0", string.Empty)).Append('\'');
+                break;
+            default:
+                throw new ArgumentException($"no SQLite literal for {value.GetType().Name}", nameof(value));
         }
     }
 

@@ -42,16 +42,17 @@ public sealed class SingleShotSenderTests(MailLab lab)
             Assert.Contains("<** 451 4.7.1", swaks.Stdout);
             Assert.DoesNotContain("<-  354", swaks.Stdout);
 
-            // XXX: FakeMX's event store is not on this branch yet, so its account of the
-            // envelope is read from the JSON session log line; once `fakemx serve --store` and
-            // `fakemx events --json` exist, assert on the stored event (recipient address included).
-            var session = Assert.Single(await fakemx.WaitForSessionsAsync(1, Patience));
-            Assert.Equal(MailLab.BotAddress, session.GetProperty("ClientIp").GetString());
-            Assert.Equal("bot.example.test", session.GetProperty("Helo").GetString());
-            Assert.Equal("<winner@bot.example.test>", session.GetProperty("Sender").GetString());
-            Assert.Equal(1, session.GetProperty("Recipients").GetInt32());
-            Assert.Equal("data", session.GetProperty("Stage").GetString());
-            Assert.Equal(451, session.GetProperty("ReplyCode").GetInt32());
+            // FakeMX's store holds the bot's whole envelope.
+            var stored = Assert.Single(await fakemx.WaitForStoredSessionsAsync(1, Patience));
+            Assert.Equal(MailLab.BotAddress, stored.GetProperty("peerIp").GetString());
+            Assert.Equal("bot.example.test", stored.GetProperty("helo").GetString());
+            Assert.Equal("winner@bot.example.test", stored.GetProperty("mailFrom").GetString());
+            Assert.Equal(["bob@backup.test"],
+                stored.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal("data", stored.GetProperty("stage").GetString());
+            Assert.Equal(451, stored.GetProperty("replyCode").GetInt32());
+            Assert.Equal("deferred", stored.GetProperty("outcome").GetString());
+            Assert.Equal("e2e", stored.GetProperty("node").GetString());
 
             // Nothing reached the real MX.
             Assert.Empty(primary.LinesWith("connect from"));

@@ -4,8 +4,9 @@ namespace FakeMx.EndToEnd.Support;
 
 /// <summary>
 /// The built fakemx executable running <c>serve</c> inside a lab host, with JSON logs on
-/// standard output. Its session summaries (event id 1100) are what the tests read as FakeMX's
-/// account of who came.
+/// standard output and its own SQLite event store. Its session summaries (event id 1100) tell
+/// the tests quickly who came; the store, read back with <c>fakemx events --json</c>, holds
+/// the full envelope.
 /// </summary>
 public sealed class FakeMxProcess : IAsyncDisposable
 {
@@ -14,12 +15,18 @@ public sealed class FakeMxProcess : IAsyncDisposable
 
     private readonly ChildProcess _process;
 
-    private FakeMxProcess(ChildProcess process, string address, string deferAt)
+    private FakeMxProcess(ChildProcess process, string address, string deferAt, string storeDirectory)
     {
         _process = process;
         Address = address;
         DeferAt = deferAt;
+        StoreDirectory = storeDirectory;
     }
+
+    /// <summary>The folder of this FakeMX's own SQLite store, removed on dispose.</summary>
+    public string StoreDirectory { get; }
+
+    public string StorePath => Path.Combine(StoreDirectory, "fakemx.db");
 
     public string Address { get; }
 
@@ -40,9 +47,11 @@ public sealed class FakeMxProcess : IAsyncDisposable
     public static async Task<FakeMxProcess> StartAsync(
         NetworkLab lab, string host, string address, string hostname, string deferAt)
     {
+        var storeDirectory = Directory.CreateTempSubdirectory("fmxe2e-store-").FullName;
         string[] command =
         [
             Repo.FakeMxExecutable, "serve",
+            "--store", Path.Combine(storeDirectory, "fakemx.db"),
             "--listen", $"{address}:25",
             "--hostname", hostname,
             "--defer-at", deferAt,
@@ -50,7 +59,7 @@ public sealed class FakeMxProcess : IAsyncDisposable
             "--log-format", "json",
         ];
         var process = lab.Start(host, $"fakemx {deferAt} on {address}", command);
-        var fakemx = new FakeMxProcess(process, address, deferAt);
+        var fakemx = new FakeMxProcess(process, address, deferAt, storeDirectory);
         try
         {
             await process.WaitForLineAsync(
@@ -76,7 +85,32 @@ public sealed class FakeMxProcess : IAsyncDisposable
     public void SaveLog(string directory, string fileName) =>
         File.WriteAllLines(Path.Combine(directory, fileName), LogLines);
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    /// <summary>
+    /// Waits until the store holds at least <paramref name="count"/> sessions (the writer
+    /// commits in batches) and returns them, oldest first, as <c>fakemx events --json</c>
+    /// prints them.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> WaitForStoredSessionsAsync(int count, TimeSpan timeout)
+    {
+        IReadOnlyList<JsonElement> stored = [];
+        await Wait.UntilAsync(async () =>
+        {
+            var events = await Command.RunAsync(Repo.FakeMxExecutable,
+                ["events", "--json", "--since", "1d", "--limit", "1000", "--store", StorePath]);
+            stored = events.ExitCode != 0 ? [] : [.. events.Stdout
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonDocument.Parse(line).RootElement.Clone())
+                .Reverse()];
+            return stored.Count >= count;
+        }, timeout, () => $"{count} stored FakeMX session(s) in {StorePath}");
+        return stored;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        Directory.Delete(StoreDirectory, recursive: true);
+    }
 
     private IEnumerable<JsonElement> Entries()
     {

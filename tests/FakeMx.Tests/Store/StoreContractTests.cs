@@ -61,7 +61,7 @@ public abstract class StoreContractTests : IAsyncLifetime
             Errors = 2,
             Stage = SessionStage.Rcpt,
             ReplyCode = 451,
-            ReplyText = "4.7.1 try later",
+            ReplyText = "4.7.1 it's ''quoted''; try later",
             End = SessionEnd.IdleTimeout,
             Deferred = true,
             BytesIn = 1234567890123,
@@ -92,7 +92,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(2, read.Errors);
         Assert.Equal(SessionStage.Rcpt, read.Stage);
         Assert.Equal(451, read.ReplyCode);
-        Assert.Equal("4.7.1 try later", read.ReplyText);
+        Assert.Equal("4.7.1 it's ''quoted''; try later", read.ReplyText);
         Assert.Equal(SessionEnd.IdleTimeout, read.End);
         Assert.True(read.Deferred);
         Assert.Equal(SessionOutcome.Deferred, read.Outcome);
