@@ -54,7 +54,7 @@ public static class ExportCommand
             Description = "Write here, atomically (temporary file, fsync, rename), instead of standard output",
             HelpName = "FILE",
         };
-        var store = StoreFlag.Create();
+        var store = StoreArguments.Store();
 
         var command = new Command("export", "Export recorded clients as a blocklist, or the matching sessions");
         foreach (var option in new Option[] { format, since, minSessions, pregreetOnly, family, allowList, rejectText,
@@ -72,7 +72,7 @@ public static class ExportCommand
             parse.GetValue(allowList),
             parse.GetValue(rejectText),
             parse.GetValue(output),
-            parse.GetValue(store)!,
+            StoreArguments.Location(parse.GetValue(store)),
             cancel));
         return command;
     }

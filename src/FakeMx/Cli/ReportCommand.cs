@@ -37,8 +37,8 @@ public static class ReportCommand
             HelpName = "N",
             DefaultValueFactory = _ => 10,
         };
-        var json = new Option<bool>("--json") { Description = "Write JSON instead of text" };
-        var store = StoreFlag.Create();
+        var json = StoreArguments.Json();
+        var store = StoreArguments.Store();
 
         var command = new Command("domains", "Per recipient domain: sessions, clients, senders, early talkers, trend");
         foreach (var option in new Option[] { since, domain, top, json, store })
@@ -60,7 +60,8 @@ public static class ReportCommand
                 return Cli.Fail(ExitCodes.Usage, "--top: use a number from 1 to 1000");
             }
 
-            return await WithStoreAsync(parse.GetValue(store)!, cancel, async eventStore =>
+            var location = StoreArguments.Location(parse.GetValue(store));
+            return await WithStoreAsync(location, cancel, async eventStore =>
             {
                 var service = new ExportService(eventStore, TimeProvider.System, AddressListFile.Empty);
                 var report = await service.GetDomainReportAsync(
@@ -100,8 +101,8 @@ public static class ReportCommand
             Description = "Match on sender and recipient only, even when the primary's client is in another " +
                 "/24 or /48 (for senders that retry from scattered networks)",
         };
-        var json = new Option<bool>("--json") { Description = "Write JSON instead of text" };
-        var store = StoreFlag.Create();
+        var json = StoreArguments.Json();
+        var store = StoreArguments.Store();
 
         var command = new Command("effectiveness",
             "Match FakeMX sessions against the primary MX's Postfix log: delayed legitimate mail, deterred, retried");
@@ -136,7 +137,8 @@ public static class ReportCommand
                 return Cli.Fail(ExitCodes.Failure, $"--postfix-log: cannot read it: {error.Message}");
             }
 
-            return await WithStoreAsync(parse.GetValue(store)!, cancel, async eventStore =>
+            var location = StoreArguments.Location(parse.GetValue(store));
+            return await WithStoreAsync(location, cancel, async eventStore =>
             {
                 var analyzer = new EffectivenessAnalyzer { Window = span, MatchNetwork = !parse.GetValue(anyNetwork) };
                 var sessions = log.First is { } first
