@@ -1,4 +1,5 @@
 using FakeMx.Events;
+using FakeMx.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,7 +26,18 @@ internal static class ApiEndpoints
         routes.MapGet("/api/stats", (Delegate)StatsAsync);
         routes.MapGet("/api/events", (Delegate)EventsAsync);
         routes.MapGet("/api/timeseries", (Delegate)TimeSeriesAsync);
+        routes.MapGet("/api/export", (Delegate)ExportAsync);
+        routes.MapGet("/api/report/domains", (Delegate)DomainReportAsync);
     }
+
+    private static Task<IResult> ExportAsync(HttpContext context) => RunAsync(context, (store, token) =>
+        Exports(store).HandleExportAsync(context.Request.Query, token));
+
+    private static Task<IResult> DomainReportAsync(HttpContext context) => RunAsync(context, (store, token) =>
+        Exports(store).HandleDomainReportAsync(context.Request.Query, token));
+
+    private static ExportService Exports(IEventStore store) =>
+        new(store, TimeProvider.System, AddressListFile.Empty);
 
     private static Task<IResult> StatsAsync(HttpContext context) => RunAsync(context, async (store, token) =>
     {

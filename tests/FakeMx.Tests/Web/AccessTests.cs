@@ -12,6 +12,8 @@ public sealed class AccessTests
     [InlineData("/metrics")]
     [InlineData("/api/stats")]
     [InlineData("/api/events")]
+    [InlineData("/api/export?format=plain")]
+    [InlineData("/api/report/domains")]
     [InlineData("/")]
     public async Task With_a_token_set_a_request_without_it_gets_401_even_on_loopback(string path)
     {

@@ -56,6 +56,43 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_export_answers_with_the_format_and_its_content_type()
+    {
+        var plain = await _web.Http.GetAsync("/api/export?format=plain&since=1h");
+        var postfix = await _web.Http.GetAsync("/api/export?format=postfix&since=1h&min_sessions=5");
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal("text/plain", plain.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("127.0.0.1\n", await plain.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("127.0.0.1", await postfix.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/api/export?format=zip", "format")]
+    [InlineData("/api/export?format=plain&min_sessions=many", "min_sessions")]
+    [InlineData("/api/export?format=plain&pregreet_only=maybe", "pregreet_only")]
+    [InlineData("/api/report/domains?since=soon", "since")]
+    public async Task A_bad_export_or_report_parameter_gets_400_with_a_json_error(string path, string parameter)
+    {
+        var (status, body) = await _web.GetJsonAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith(parameter, body.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task The_domain_report_lists_each_recipient_domain()
+    {
+        var (status, report) = await _web.GetJsonAsync("/api/report/domains?since=1d");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var domains = report.GetProperty("domains").EnumerateArray()
+            .ToDictionary(d => d.GetProperty("domain").GetString()!, d => d.GetProperty("sessions").GetInt64());
+        Assert.Equal(2, domains["victim.example"]);
+        Assert.Equal(1, domains["elsewhere.example"]);
+    }
+
+    [Fact]
     public async Task Stats_for_a_domain_count_only_its_sessions()
     {
         var (_, stats) = await _web.GetJsonAsync("/api/stats?since=1h&domain=VICTIM.example");
