@@ -37,6 +37,13 @@ public static class FakeMxHost
         {
             ApplicationName = "fakemx",
             ContentRootPath = Directory.GetCurrentDirectory(),
+
+            // The default appsettings.json source watches the content root recursively for
+            // changes, even though AddConfiguration replaces it: from a service's working
+            // directory of / that walk alone delayed the first banner by seconds, and every
+            // later file write under the directory woke a watcher thread. FakeMX never
+            // reloads configuration, so nothing is watched.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
 
         AddConfiguration(builder.Configuration, configFile, flags);
