@@ -181,18 +181,20 @@ startup_sink=$(median < "$work/startup-sink")
 
 # ------------------------------------------------------------------ idle connections
 
-# Fresh servers, warmed with a few sessions so JIT and pools are in place, then K held
-# connections; memory per connection = (RSS while holding - RSS before) / K.
+# Fresh servers for each K (a heap already grown by an earlier run would hide part of the
+# cost), warmed with a few sessions so JIT and pools are in place, then K held connections;
+# memory per connection = (RSS while holding - RSS before) / K.
 log "idle: memory per held connection"
-start_server smtp-sink
-start_server fakemx --log-level warning
 : > "$out/idle.tsv"
-for name in fakemx smtp-sink; do
-  "$loadgen" sessions --port "${port_of[$name]}" --concurrency 10 --count 2000 --time 5 \
-    --sources "$SOURCES" > /dev/null || true
-done
-sleep 1
 for k in $IDLE_LEVELS; do
+  names=()
+  start_server smtp-sink
+  start_server fakemx --log-level warning
+  for name in fakemx smtp-sink; do
+    "$loadgen" sessions --port "${port_of[$name]}" --concurrency 10 --count 2000 --time 5 \
+      --sources "$SOURCES" > /dev/null || true
+  done
+  sleep 1
   for name in fakemx smtp-sink; do
     pid=${pid_of[$name]}
     before=$(rss_kb "$pid")
@@ -214,11 +216,10 @@ for k in $IDLE_LEVELS; do
     held=$(head -1 "$work/idle-out" | field held)
     printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$k" "$held" "$before" "$during" >> "$out/idle.tsv"
     log "idle $name k=$k held=$held rss ${before} -> ${during} kB"
-    sleep 1
   done
+  stop_server fakemx
+  stop_server smtp-sink
 done
-stop_server fakemx
-stop_server smtp-sink
 names=()
 
 # ------------------------------------------------------------------ sessions
