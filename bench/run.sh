@@ -68,11 +68,14 @@ fakemx="$work/fakemx/fakemx"
 
 # ------------------------------------------------------------------ helpers
 
+# A port below the ephemeral range (where the load generator's own connections would take
+# it) that no socket in any state uses.
 free_port() {
-  local port
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
   while :; do
-    port=$((20000 + RANDOM % 20000))
-    ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    port=$((20000 + RANDOM % (low - 20000)))
+    ss -Htan "sport = :$port" | grep -q . || { echo "$port"; return; }
   done
 }
 
