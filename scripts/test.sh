@@ -13,7 +13,7 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-packages=(swaks postfix dnsmasq-base postgresql chromium rbldnsd nftables dnsutils iproute2 afl++ procps
+packages=(swaks postfix dnsmasq-base postgresql chromium rbldnsd nftables dnsutils iproute2 afl++ procps systemd
   netcat-openbsd)
 
 log() { printf '[test] %s\n' "$*" >&2; }
@@ -111,8 +111,7 @@ else
         --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true \
         > "$results/$name.log" 2>&1
       status=$?
-      grep -E '^\s+(Failed|Passed|Skipped) |Total tests|Passed!|Failed!|error' "$results/$name.log" | \
-        grep -vE '^\s+Passed ' >&2
+      grep -E '^\s+(Failed|Skipped) |^Total tests|Passed!|Failed!|error [A-Z]+[0-9]+' "$results/$name.log" >&2
       if [ -f "$results/$name.trx" ]; then
         add_counts "$results/$name.trx"
         if [ $status -ne 0 ] && ! grep -q 'failed="[1-9]' "$results/$name.trx"; then

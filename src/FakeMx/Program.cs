@@ -4,6 +4,9 @@ using FakeMx.Cli;
 var root = new RootCommand("FakeMX: a decoy lowest-priority MX that records every delivery attempt and " +
     "answers it with a temporary failure");
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(StatsCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)

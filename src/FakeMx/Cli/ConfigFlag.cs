@@ -10,11 +10,22 @@ public sealed class ConfigFlag
 {
     private readonly Option _option;
 
-    public ConfigFlag(string name, string key, string description, string? defaultText, bool repeatable = false)
+    public ConfigFlag(
+        string name,
+        string key,
+        string description,
+        string? defaultText,
+        bool repeatable = false,
+        bool isSwitch = false)
     {
         Key = key;
         Repeatable = repeatable;
-        if (repeatable)
+        IsSwitch = isSwitch;
+        if (isSwitch)
+        {
+            _option = new Option<bool>(name);
+        }
+        else if (repeatable)
         {
             _option = new Option<string[]>(name)
             {
@@ -31,12 +42,18 @@ public sealed class ConfigFlag
         }
 
         _option.Description = description;
-        _option.HelpName = HelpNameOf(name);
+        if (!isSwitch)
+        {
+            _option.HelpName = HelpNameOf(name);
+        }
     }
 
     public string Key { get; }
 
     public bool Repeatable { get; }
+
+    /// <summary>A flag without a value (<c>--http-allow-anonymous</c>): present means true.</summary>
+    public bool IsSwitch { get; }
 
     public Option Option => _option;
 
@@ -46,6 +63,12 @@ public sealed class ConfigFlag
         var result = parse.GetResult(_option);
         if (result is null || result.Implicit)
         {
+            return;
+        }
+
+        if (IsSwitch)
+        {
+            settings[Key] = parse.GetValue((Option<bool>)_option) ? "true" : "false";
             return;
         }
 

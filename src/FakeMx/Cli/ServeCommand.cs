@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using FakeMx.Hosting;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,9 +37,23 @@ public static class ServeCommand
         new("--listen-backlog", "Smtp:ListenBacklog", "Kernel accept queue length per listener", "4096"),
         new("--shutdown-timeout", "Smtp:ShutdownTimeout", "Longest wait on SIGTERM before exit", "5s"),
         new("--node", "Node", "Node name recorded with every session", "the machine name"),
+        new("--store", "Store:Location",
+            "Event store: a SQLite file PATH, or a PostgreSQL connection string (Host=...) or postgresql:// URI",
+            "fakemx.db in the working directory"),
+        new("--retention-days", "Store:RetentionDays", "Delete sessions older than N days (0 keeps all)", "90"),
+        new("--store-queue", "Store:QueueCapacity", "Sessions held in memory for the store before drops",
+            "20000"),
+        new("--store-batch", "Store:BatchSize", "Sessions written per store transaction, at most", "500"),
+        new("--store-recipients", "Store:MaxRecipients", "Recipients stored by name per session", "100"),
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
         new("--log-format", "LogFormat", "Console log format: text|json", "text"),
+        new("--http", "Http:Listen", "HTTP endpoint (metrics, API, dashboard) ADDR:PORT, or off",
+            "127.0.0.1:8025"),
+        new("--http-token", "Http:Token", "Access token the HTTP endpoint requires (Bearer); prefer a file", null),
+        new("--http-token-file", "Http:TokenFile", "File whose first line is the HTTP access token", null),
+        new("--http-allow-anonymous", "Http:AllowAnonymous",
+            "Serve HTTP on a non-loopback address without a token", null, isSwitch: true),
     ];
 
     public static Command Create()
@@ -96,13 +112,28 @@ public static class ServeCommand
 
         await using (app)
         {
+            var listen = app.Services.GetRequiredService<SmtpOptions>().Listen;
+            var http = app.Services.GetRequiredService<HttpOptions>();
+            var bindProblem = ListenPreflight.Check(listen)
+                ?? (http.Enabled ? ListenPreflight.Check([http.Listen], "--http") : null);
+            if (bindProblem is not null)
+            {
+                return Cli.Fail(ExitCodes.Failure, bindProblem);
+            }
+
             try
             {
                 await app.StartAsync();
             }
-            catch (IOException error) when (error.InnerException is SocketException socket)
+            catch (Exception error) when (error is IOException or SocketException)
             {
-                return Cli.Fail(ExitCodes.Failure, BindFailure(error, socket));
+                var code = (error as SocketException ?? error.InnerException as SocketException)?.SocketErrorCode;
+                if (error.InnerException is AddressInUseException)
+                {
+                    code = SocketError.AddressAlreadyInUse;
+                }
+
+                return Cli.Fail(ExitCodes.Failure, ListenPreflight.Explain(string.Join(", ", listen), code));
             }
 
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FakeMx.Server");
@@ -158,21 +189,6 @@ public static class ServeCommand
     }
 
     private static bool IsNumeric(string key) =>
-        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog";
-
-    private static string BindFailure(IOException error, SocketException socket)
-    {
-        var what = error.Message;
-        return socket.SocketErrorCode switch
-        {
-            SocketError.AccessDenied =>
-                $"{what}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability " +
-                "(systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE); or pick another port with --listen ADDR:PORT.",
-            SocketError.AddressAlreadyInUse =>
-                $"{what}. Another process holds that port (see `ss -ltnp`); stop it or choose another with --listen.",
-            SocketError.AddressNotAvailable =>
-                $"{what}. That address is not on this machine; check --listen.",
-            _ => $"{what}. Check --listen.",
-        };
-    }
+        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog"
+        || key is "Store:RetentionDays" or "Store:QueueCapacity" or "Store:BatchSize" or "Store:MaxRecipients";
 }

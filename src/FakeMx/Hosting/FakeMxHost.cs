@@ -2,6 +2,7 @@ using System.Net;
 using FakeMx.Events;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -48,8 +49,16 @@ public static class FakeMxHost
 
         AddConfiguration(builder.Configuration, configFile, flags);
         var smtp = BindSmtpOptions(builder.Configuration);
+        var http = HttpOptions.Bind(builder.Configuration, smtp.Listen, out var httpProblems);
+        if (httpProblems.Count > 0)
+        {
+            throw new ConfigurationProblem(httpProblems);
+        }
         var node = builder.Configuration["Node"] is { Length: > 0 } name ? name : Environment.MachineName;
 
+        // Type=notify under systemd (READY=1 once listening, STOPPING=1 on shutdown); a no-op
+        // elsewhere. Before logging, so --log-format still decides the console format.
+        builder.Services.AddSystemd();
         ConfigureLogging(builder);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = smtp.ShutdownTimeout);
@@ -62,7 +71,8 @@ public static class FakeMxHost
         builder.Services.AddSingleton<SmtpListeners>();
         builder.Services.AddSingleton<SmtpConnectionHandler>();
         builder.Services.AddHostedService<SessionMonitor>();
-        builder.Services.AddSingleton<IEventSink, NullEventSink>();
+        builder.Services.AddEventStore(builder.Configuration);
+        WebEndpoint.AddServices(builder.Services, http);
 
         // Each connection's SMTP work runs on the socket's event thread instead of passing
         // every read and write through the thread pool: the handler never blocks (replies are
@@ -96,10 +106,14 @@ public static class FakeMxHost
                     kestrel.Listen(endpoint, Smtp);
                 }
             }
+
+            WebEndpoint.Listen(kestrel, http);
         });
 
         customize?.Invoke(builder);
-        return builder.Build();
+        var app = builder.Build();
+        WebEndpoint.Map(app);
+        return app;
     }
 
     /// <summary>
@@ -204,10 +218,10 @@ public static class FakeMxHost
 
     private static string MachineFqdn()
     {
-        var name = Dns.GetHostName();
+        var name = System.Net.Dns.GetHostName();
         try
         {
-            var entry = Dns.GetHostEntry(name);
+            var entry = System.Net.Dns.GetHostEntry(name);
             return entry.HostName.Contains('.') ? entry.HostName : name;
         }
         catch (Exception)
