@@ -56,6 +56,7 @@ fi
 
 command -v smtp-sink > /dev/null || { log "smtp-sink missing: apt-get install postfix"; exit 1; }
 command -v nstat > /dev/null || { log "nstat missing: apt-get install iproute2"; exit 1; }
+command -v sqlite3 > /dev/null || { log "sqlite3 missing: apt-get install sqlite3"; exit 1; }
 
 log "building the load generator"
 gcc -O2 -Wall -Wextra -pthread -o "$work/loadgen" bench/loadgen/loadgen.c
@@ -105,7 +106,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 field() { tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'; }
 
 # Servers under test: name -> pid and port.
-declare -A pid_of port_of
+declare -A pid_of port_of http_port_of
 names=()
 
 start_server() {
@@ -118,15 +119,13 @@ start_server() {
       # -m: smtp-sink serves at most 256 connections at once unless told otherwise.
       smtp-sink -u postfix -m 20000 -r RCPT "127.0.0.1:$port" 4096 > "$out/$name.log" 2>&1 &
       ;;
-    fakemx-1io)
-      # The same build with one socket event thread instead of one per core.
-      DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=1 "$fakemx" serve --listen "127.0.0.1:$port" \
-        --hostname "$HOSTNAME_ARG" --defer-at rcpt --max-connections 20000 \
-        --max-connections-per-ip 20000 "$@" > "$out/$name.log" 2>&1 &
-      ;;
     *)
+      # As shipped: events recorded into SQLite, /metrics and the API on their own port.
+      http_port_of[$name]=$(free_port)
+      rm -f "$work/$name.db"*
       "$fakemx" serve --listen "127.0.0.1:$port" --hostname "$HOSTNAME_ARG" --defer-at rcpt \
-        --max-connections 20000 --max-connections-per-ip 20000 "$@" > "$out/$name.log" 2>&1 &
+        --max-connections 20000 --max-connections-per-ip 20000 --store "$work/$name.db" \
+        --http "127.0.0.1:${http_port_of[$name]}" "$@" > "$out/$name.log" 2>&1 &
       ;;
   esac
   local pid=$!
@@ -144,10 +143,6 @@ stop_server() {
   wait "$pid" 2>/dev/null || true
 }
 
-fakemx_store_args=()
-if "$fakemx" serve --help 2>/dev/null | grep -q -- '--store'; then
-  fakemx_store_args=(--store "sqlite:$work/events.db")
-fi
 
 # ------------------------------------------------------------------ machine
 
@@ -170,8 +165,10 @@ log "start-up: process start to first banner, 5 tries each"
 for try in 1 2 3 4 5; do
   # A fresh port per start: a port the previous server just released can still be busy.
   port=$(free_port)
+  rm -f "$work/startup.db"*
   "$loadgen" startup --port "$port" --time 10 -- "$fakemx" serve --listen "127.0.0.1:$port" \
-    --hostname "$HOSTNAME_ARG" --defer-at rcpt --log-level warning > "$work/startup-line"
+    --hostname "$HOSTNAME_ARG" --defer-at rcpt --log-level warning --store "$work/startup.db" \
+    --http "127.0.0.1:$(free_port)" > "$work/startup-line"
   field startup_ms < "$work/startup-line" >> "$work/startup-fakemx"
   field startup_cpu_ms < "$work/startup-line" >> "$work/startup-fakemx-cpu"
   port=$(free_port)
@@ -230,10 +227,8 @@ names=()
 start_server smtp-sink
 start_server fakemx
 start_server fakemx-warn --log-level warning
-start_server fakemx-1io
-if [ ${#fakemx_store_args[@]} -gt 0 ]; then
-  start_server fakemx-sqlite "${fakemx_store_args[@]}"
-fi
+# Recording effectively off: a store queue of one drops nearly every event before the store.
+start_server fakemx-norec --store-queue 1
 
 # Warm-up: the JIT's tiered compilation settles in the first few thousand sessions, and
 # every server gets the same treatment.
@@ -267,13 +262,12 @@ for level in $LEVELS; do
   log "level $level done"
 done
 
-store_check=""
-if [ ${#fakemx_store_args[@]} -gt 0 ]; then
-  stop_server fakemx-sqlite
-  if command -v sqlite3 > /dev/null; then
-    store_check=$(sqlite3 "$work/events.db" "select count(*) from sqlite_master where type='table'" 2>&1 || true)
-  fi
-fi
+# Did the recording server keep every event? Its own counters, then the rows in its database.
+sleep 2
+metrics=$(curl -s --max-time 5 "http://127.0.0.1:${http_port_of[fakemx]}/metrics" || true)
+sessions_total=$(awk '/^fakemx_smtp_sessions_total/ { s += $2 } END { print s + 0 }' <<< "$metrics")
+dropped_total=$(awk '/^fakemx_events_dropped_total/ { s += $2 } END { print s + 0 }' <<< "$metrics")
+db_rows=$(sqlite3 "$work/fakemx.db" "select count(*) from sessions" 2>/dev/null || echo "?")
 
 # ------------------------------------------------------------------ summary
 
@@ -322,15 +316,18 @@ summary() {
   echo "errors = failed or timed-out sessions summed over all rounds; ovfl = TcpExtListenOverflows"
   echo "increase during that server's runs (machine-wide counter); srv_us/s = server CPU per session"
   echo "(utime+stime from /proc/PID/stat); cli_us/s = the load generator's own CPU per session."
-  if [ -n "$store_check" ]; then
-    echo "sqlite store tables: $store_check"
-  fi
+  echo
+  echo "== recording into SQLite (fakemx against fakemx-norec, whose events are dropped)"
+  for level in $LEVELS; do
+    echo "c=$level sessions/s ratio $(ratio "$level" fakemx rate fakemx-norec)"
+  done
+  echo "fakemx: sessions finished $sessions_total, events dropped $dropped_total, rows in its database $db_rows"
 }
 
 # The per-round ratio of one server to smtp-sink, then the median of those ratios.
 ratio() {
-  local level=$1 name=$2 what=$3
-  awk -F'\t' -v l="$level" -v n="$name" -v w="$what" -v t="$ticks" '
+  local level=$1 name=$2 what=$3 reference=${4:-smtp-sink}
+  awk -F'\t' -v l="$level" -v n="$name" -v w="$what" -v t="$ticks" -v ref="$reference" '
     $1 != l { next }
     {
       delete f
@@ -338,7 +335,7 @@ ratio() {
       for (i in a) { split(a[i], kv, "="); f[kv[1]] = kv[2] }
       v = (w == "rate") ? f["rate"] : (f["ok"] ? f["server_ticks"] / t / f["ok"] : 0)
       if ($3 == n) x[$2] = v
-      if ($3 == "smtp-sink") s[$2] = v
+      if ($3 == ref) s[$2] = v
     }
     END { for (r in x) if (s[r] > 0) print x[r] / s[r] }' "$out/runs.tsv" | median | awk '{ printf "%.2f", $1 }'
 }
