@@ -112,6 +112,15 @@ public static class FakeMxHost
 
         customize?.Invoke(builder);
         var app = builder.Build();
+
+        // Connections run on the socket event threads (see UseSockets above). SMTP work never
+        // blocks there, but an HTTP request may (a store query), and it would hold up every
+        // SMTP session sharing its thread; so HTTP requests continue on the thread pool.
+        app.Use(async (context, next) =>
+        {
+            await Task.Yield();
+            await next(context);
+        });
         WebEndpoint.Map(app);
         return app;
     }
