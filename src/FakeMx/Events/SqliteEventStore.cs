@@ -14,7 +14,7 @@ namespace FakeMx.Events;
 /// What a hard kill can lose: WAL mode with <c>synchronous=NORMAL</c> never corrupts the file
 /// on a process crash or SIGKILL; every committed batch survives the process dying (the
 /// operating system holds the written pages). Lost are only the batch being written at that
-/// instant and the sessions still in the in-memory queue: at the defaults at most 500 + 20,000
+/// instant and the sessions still in the in-memory queue: at the defaults at most 2,000 + 20,000
 /// sessions, and in normal operation about 200 ms of sessions. A power failure or kernel crash
 /// can also lose the last commits that were not yet checkpointed to disk, never the file.
 /// </summary>
