@@ -3,7 +3,8 @@
 //   store-ingest sqlite|postgres LOCATION [runs] [events] [rate]
 //
 // Each run makes a fresh store and does two things:
-//   direct:   WriteBatchAsync in batches of 500 (the writer's default), as fast as it goes;
+//   direct:   WriteBatchAsync in batches of 500 (the writer's default), as fast as it goes, and
+//             in batches of 2,000 (what the writer takes per transaction while it is behind);
 //   pipeline: the server's own path (EventQueue -> EventWriter -> store) fed at a fixed offered
 //             rate for as many events; reports the drops (must be 0) and the rate they were stored.
 // Prints one line per run and the medians; the direct figure also per CPU-second of this process
@@ -32,23 +33,25 @@ var events = MakeEvents(count);
 
 var direct = new List<double>();
 var directCpu = new List<double>();
+var large = new List<double>();
+var largeCpu = new List<double>();
+Console.WriteLine($"load average at start: {LoadAverage()}");
 var pipeline = new List<double>();
 var drops = new List<long>();
 for (var run = 1; run <= runs; run++)
 {
     await using (var store = await FreshStoreAsync(kind, location, run, "d"))
     {
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        foreach (var batch in events.Chunk(batchSize))
-        {
-            await store.WriteBatchAsync(batch, CancellationToken.None);
-        }
+        var (wall, cpu) = await DirectAsync(store, events, batchSize);
+        direct.Add(wall);
+        directCpu.Add(cpu);
+    }
 
-        direct.Add(count / clock.Elapsed.TotalSeconds);
-
-        // On a shared machine wall time depends on the neighbours; CPU time spent is our own.
-        directCpu.Add(count / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+    await using (var store = await FreshStoreAsync(kind, location, run, "l"))
+    {
+        var (wall, cpu) = await DirectAsync(store, events, batchSize * EventStoreOptions.UnderLoadFactor);
+        large.Add(wall);
+        largeCpu.Add(cpu);
     }
 
     await using (var store = await FreshStoreAsync(kind, location, run, "p"))
@@ -58,13 +61,34 @@ for (var run = 1; run <= runs; run++)
         drops.Add(dropped);
     }
 
-    Console.WriteLine($"run {run}: direct {direct[^1]:F0} events/s ({directCpu[^1]:F0} per CPU-second); pipeline offered {rate}/s, " +
-        $"stored {pipeline[^1]:F0} events/s, dropped {drops[^1]}");
+    Console.WriteLine($"run {run}: direct {direct[^1]:F0} events/s ({directCpu[^1]:F0} per CPU-second); " +
+        $"direct x{EventStoreOptions.UnderLoadFactor} {large[^1]:F0} events/s ({largeCpu[^1]:F0} per CPU-second); " +
+        $"pipeline offered {rate}/s, stored {pipeline[^1]:F0} events/s, dropped {drops[^1]}");
 }
 
-Console.WriteLine($"median: direct {Median(direct):F0} events/s ({Median(directCpu):F0} per CPU-second); pipeline stored {Median(pipeline):F0} events/s " +
-    $"at {rate}/s offered; drops in all runs: {drops.Sum()}");
+Console.WriteLine($"median: direct {Median(direct):F0} events/s ({Median(directCpu):F0} per CPU-second); " +
+    $"direct x{EventStoreOptions.UnderLoadFactor} {Median(large):F0} events/s ({Median(largeCpu):F0} per CPU-second); " +
+    $"pipeline stored {Median(pipeline):F0} events/s at {rate}/s offered; drops in all runs: {drops.Sum()}");
+Console.WriteLine($"load average at end: {LoadAverage()}");
 return 0;
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+// Writes every event in batches of `size`, as fast as it goes: rate by wall clock and per CPU-second.
+static async Task<(double Wall, double Cpu)> DirectAsync(SqlEventStore store, SessionEvent[] events, int size)
+{
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    foreach (var batch in events.Chunk(size))
+    {
+        await store.WriteBatchAsync(batch, CancellationToken.None);
+    }
+
+    // On a shared machine wall time depends on the neighbours; CPU time spent is our own.
+    return (events.Length / clock.Elapsed.TotalSeconds,
+        events.Length / (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+}
 
 static double Median(List<double> values)
 {

@@ -5,6 +5,9 @@
 # and the server's queue+writer path fed at RATE events/s) and prints the medians. PostgreSQL
 # is a throwaway cluster under /tmp (fsync on, as in production), or the one named by
 # FAKEMX_BENCH_POSTGRES (an Npgsql connection string to a database that may CREATE DATABASE).
+#
+# BASELINE=<git ref> compares side by side instead: the runner of that commit and this one take
+# turns, one SQLite run each, RUNS times (a shared machine's load drifts; turns keep it fair).
 set -euo pipefail
 cd "$(dirname "$0")"
 runs=${RUNS:-5}
@@ -17,7 +20,11 @@ scratch=$(mktemp -d /tmp/fakemx-bench-ingest.XXXXXX)
 chmod 755 "$scratch"
 
 pg_ctl_bin=""
+baseline_tree=""
 cleanup() {
+  if [ -n "$baseline_tree" ]; then
+    git -C "$here" worktree remove --force "$baseline_tree" > /dev/null 2>&1 || true
+  fi
   if [ -n "$pg_ctl_bin" ]; then
     runuser -u postgres -- "$pg_ctl_bin" -D "$scratch/pg/data" -m fast -w stop > /dev/null 2>&1 || true
   fi
@@ -25,7 +32,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+here=$PWD
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ -n "${BASELINE:-}" ]; then
+  baseline_tree="$scratch/baseline"
+  git -C "$here" worktree add --detach "$baseline_tree" "$BASELINE" > /dev/null 2>&1
+  (cd "$baseline_tree/bench/store-ingest" &&
+    dotnet build -c Release -nologo -clp:ErrorsOnly -o "$scratch/baseline-out" > /dev/null)
+  for run in $(seq 1 "$runs"); do
+    echo "== turn $run, baseline $BASELINE"
+    "$scratch/baseline-out/store-ingest" sqlite "$scratch/sqlite-base" 1 "$events" "$rate" | grep '^run'
+    echo "== turn $run, this tree"
+    "$runner" sqlite "$scratch/sqlite" 1 "$events" "$rate" | grep '^run\|load'
+  done
+  exit 0
+fi
+
 echo "== SQLite ($runs runs x $events events, offered $rate/s)"
 "$runner" sqlite "$scratch/sqlite" "$runs" "$events" "$rate"
 

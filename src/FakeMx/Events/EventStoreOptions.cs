@@ -33,10 +33,19 @@ public sealed class EventStoreOptions
     public int QueueCapacity { get; set; } = 20_000;
 
     /// <summary>
-    /// Sessions written per transaction, at most. Default 500: large enough that the commit
-    /// cost vanishes, small enough that one batch is a few milliseconds of work.
+    /// Sessions written per transaction when the writer keeps up. Default 500: large enough that
+    /// the commit cost is small, small enough that one batch is a few milliseconds of work.
+    /// While more than a batch is waiting, a transaction takes up to
+    /// <see cref="UnderLoadFactor"/> times as many (2,000 at the default).
     /// </summary>
     public int BatchSize { get; set; } = 500;
+
+    /// <summary>
+    /// How many batches one transaction may take while the queue holds more than a batch: the
+    /// cost of a commit (chiefly the index pages it rewrites into the WAL) is then shared by more
+    /// sessions. Four measured about twice the SQLite ingest rate of single batches.
+    /// </summary>
+    public const int UnderLoadFactor = 4;
 
     /// <summary>
     /// Longest wait for a batch to fill before it is written anyway. Default 200 ms: events

@@ -7,7 +7,8 @@ namespace FakeMx.Events;
 
 /// <summary>
 /// Drains the <see cref="EventQueue"/> into the store: up to <see cref="EventStoreOptions.BatchSize"/>
-/// sessions per transaction, or whatever arrived within <see cref="EventStoreOptions.FlushInterval"/>.
+/// sessions per transaction (four times that while more than a batch is waiting), or whatever
+/// arrived within <see cref="EventStoreOptions.FlushInterval"/>.
 ///
 /// When the store fails (PostgreSQL down, SQLite locked), the same batch is retried with a
 /// backoff from 100 ms to 5 s while new sessions wait in the queue up to its bound; beyond
@@ -162,9 +163,18 @@ internal sealed class EventWriter : BackgroundService, IHostedLifecycleService
         }
 
         var deadline = Stopwatch.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * Stopwatch.Frequency);
+        var limit = _options.BatchSize;
         while (true)
         {
-            while (batch.Count < _options.BatchSize && reader.TryRead(out var sessionEvent))
+            // Under load (more than a batch waiting), one transaction takes up to
+            // UnderLoadFactor batches: what a commit costs (above all the index pages it rewrites
+            // into the WAL) is then shared by more sessions, so the writer catches up faster.
+            if (reader.Count > _options.BatchSize)
+            {
+                limit = _options.BatchSize * EventStoreOptions.UnderLoadFactor;
+            }
+
+            while (batch.Count < limit && reader.TryRead(out var sessionEvent))
             {
                 batch.Add(sessionEvent);
             }

@@ -75,7 +75,33 @@ public sealed class PostgresEventStore : SqlEventStore
         );
         CREATE INDEX session_recipients_domain ON session_recipients (domain, session_id);
         """,
+
+        // Version 2, as in SQLite: recipients and their distinct domains move into the session
+        // row, and only the (domain, session) pairs keep a table, for the --domain filter.
+        """
+        ALTER TABLE sessions ADD COLUMN recipients text[] COLLATE "C",
+            ADD COLUMN recipient_domains text[] COLLATE "C";
+        UPDATE sessions s SET
+            recipients = ARRAY(SELECT r.address FROM session_recipients r WHERE r.session_id = s.id
+                ORDER BY r.position),
+            recipient_domains = ARRAY(SELECT r.domain FROM session_recipients r
+                WHERE r.session_id = s.id AND r.domain <> '' GROUP BY r.domain ORDER BY MIN(r.position))
+            WHERE s.id IN (SELECT session_id FROM session_recipients);
+        CREATE TABLE session_domains (
+            domain text COLLATE "C" NOT NULL,
+            session_id bigint NOT NULL,
+            PRIMARY KEY (domain, session_id)
+        );
+        INSERT INTO session_domains (domain, session_id)
+            SELECT DISTINCT domain, session_id FROM session_recipients WHERE domain <> '';
+        DROP TABLE session_recipients;
+        """,
     ];
+
+    protected override string ElementsOf(string column) => $" CROSS JOIN LATERAL unnest({column}) AS j(value)";
+
+    protected override IReadOnlyList<string> ReadList(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? [] : reader.GetFieldValue<string[]>(ordinal);
 
     protected override string BucketExpression =>
         "FLOOR(EXTRACT(EPOCH FROM (s.start_time - @since)) * 1000 / @step_ms)::bigint";
@@ -128,6 +154,9 @@ public sealed class PostgresEventStore : SqlEventStore
         // Sequence values come back in call order; sorted, ids follow the batch's order.
         ids.Sort();
 
+        var domains = new List<string>();
+        var pairs = new List<(string Domain, long Id)>(batch.Count * 2);
+
         // COPY fills a buffer and sends it when full: the synchronous writes rarely wait, and
         // the typed overloads spare a lookup and a box per field.
         using (var copy = npgsql.BeginBinaryImport($"COPY sessions (id, {InsertColumns}) FROM STDIN (FORMAT BINARY)"))
@@ -164,24 +193,28 @@ public sealed class PostgresEventStore : SqlEventStore
                 Text(copy, e.ReplyText);
                 copy.Write(e.BytesIn, NpgsqlDbType.Bigint);
                 copy.Write(e.BytesOut, NpgsqlDbType.Bigint);
+
+                var recipients = RecipientsOf(e);
+                DomainsOf(recipients, domains);
+                List(copy, recipients);
+                List(copy, domains);
+                for (var d = 0; d < domains.Count; d++)
+                {
+                    pairs.Add((domains[d], ids[i]));
+                }
             }
 
             copy.Complete();
         }
 
         using (var copy = npgsql.BeginBinaryImport(
-            "COPY session_recipients (session_id, position, address, domain) FROM STDIN (FORMAT BINARY)"))
+            "COPY session_domains (domain, session_id) FROM STDIN (FORMAT BINARY)"))
         {
-            for (var i = 0; i < batch.Count; i++)
+            foreach (var (domain, id) in pairs)
             {
-                foreach (var (position, address, domain) in RecipientsOf(batch[i]))
-                {
-                    copy.StartRow();
-                    copy.Write(ids[i], NpgsqlDbType.Bigint);
-                    copy.Write(position, NpgsqlDbType.Integer);
-                    copy.Write(address, NpgsqlDbType.Text);
-                    copy.Write(domain, NpgsqlDbType.Text);
-                }
+                copy.StartRow();
+                copy.Write(domain, NpgsqlDbType.Text);
+                copy.Write(id, NpgsqlDbType.Bigint);
             }
 
             copy.Complete();
@@ -200,6 +233,20 @@ public sealed class PostgresEventStore : SqlEventStore
         else
         {
             copy.Write(value, NpgsqlDbType.Text);
+        }
+    }
+
+    /// <summary>A list column: NULL when empty, as SQLite keeps it.</summary>
+    private static void List(NpgsqlBinaryImporter copy, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            // Npgsql writes arrays and lists, not read-only list interfaces.
+            copy.Write(values as string[] ?? values.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
         }
     }
 

@@ -31,7 +31,7 @@ public sealed class SqliteStoreTests : StoreContractTests
         command.CommandText = "PRAGMA integrity_check";
         Assert.Equal("ok", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT MAX(version) FROM schema_version";
-        Assert.Equal(1L, (long?)await command.ExecuteScalarAsync());
+        Assert.Equal((long)Store.SchemaVersion, (long?)await command.ExecuteScalarAsync());
     }
 
     public override async Task DisposeAsync()

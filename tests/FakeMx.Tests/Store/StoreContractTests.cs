@@ -318,6 +318,44 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(["kept@victim.example"], left.Recipients);
         var report = await Store.GetStatsAsync(new StatsQuery(DateTimeOffset.MinValue.AddYears(2000)), None);
         Assert.Equal([new TopEntry("kept@victim.example", 1)], report.TopRecipients);
+        Assert.Equal(1L, Convert.ToInt64(await Store.ExecuteSqlAsync("SELECT COUNT(*) FROM session_domains")));
+    }
+
+    [Fact]
+    public async Task A_version_1_store_keeps_its_recipients_and_domains_when_migrated()
+    {
+        // Rebuild this test's store at schema version 1, written the way version 1 wrote.
+        await Store.ExecuteSqlAsync("DROP TABLE session_domains; DROP TABLE sessions; DROP TABLE schema_version");
+        await Store.InitializeAsync(1, None);
+        const string columns = "id, start_time, end_time, node, peer_ip, peer_port, local_endpoint, client_ip, " +
+            "client_network, tls, pregreet, recipient_count, commands, errors, stage, outcome, session_end, " +
+            "deferred, bytes_in, bytes_out";
+        await Store.ExecuteSqlAsync($"INSERT INTO sessions ({columns}) VALUES " +
+            "(1, @time0, @time0, 'old', '192.0.2.1', 1, '127.0.0.1:25', '192.0.2.1', '192.0.2.0/24', FALSE, FALSE, " +
+            "3, 6, 0, 'data', 'deferred', 'quit', TRUE, 10, 20), " +
+            "(2, @time1, @time1, 'old', '192.0.2.2', 2, '127.0.0.1:25', '192.0.2.2', '192.0.2.0/24', FALSE, FALSE, " +
+            "0, 1, 0, 'connect', 'abandoned', 'client-closed', FALSE, 0, 30)",
+            Sessions.Base, Sessions.Base.AddMinutes(1));
+        await Store.ExecuteSqlAsync("INSERT INTO session_recipients (session_id, position, address, domain) VALUES " +
+            "(1, 0, 'b@Two.Example', 'two.example'), (1, 1, 'a@one.example', 'one.example'), " +
+            "(1, 2, 'c@two.example', 'two.example')");
+
+        await using var migrated = await CreateStoreAsync();
+        await migrated.InitializeAsync(None);
+
+        Assert.Equal(1, migrated.InitializedFrom);
+        var events = await migrated.GetEventsAsync(new EventQuery(), None);
+        Assert.Equal([2L, 1L], events.Select(e => e.Id!.Value));
+        Assert.Empty(events[0].Recipients);
+        Assert.Equal(["b@Two.Example", "a@one.example", "c@two.example"], events[1].Recipients);
+        var inTwo = Assert.Single(await migrated.GetEventsAsync(new EventQuery(Domain: "Two.Example"), None));
+        Assert.Equal(1L, inTwo.Id);
+        var report = await migrated.GetStatsAsync(new StatsQuery(Sessions.Base.AddHours(-1)), None);
+        Assert.Equal([new TopEntry("one.example", 1), new TopEntry("two.example", 1)], report.TopRecipientDomains);
+        Assert.Equal(3, report.TopRecipients.Count);
+
+        Assert.Equal(2, await migrated.PruneAsync(Sessions.Base.AddDays(1), None));
+        Assert.Equal(0L, Convert.ToInt64(await migrated.ExecuteSqlAsync("SELECT COUNT(*) FROM session_domains")));
     }
 
     [Fact]
