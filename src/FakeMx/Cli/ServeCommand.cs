@@ -43,7 +43,7 @@ public static class ServeCommand
         new("--retention-days", "Store:RetentionDays", "Delete sessions older than N days (0 keeps all)", "90"),
         new("--store-queue", "Store:QueueCapacity", "Sessions held in memory for the store before drops",
             "20000"),
-        new("--store-batch", "Store:BatchSize", "Sessions written per store transaction, at most", "500"),
+        new("--store-batch", "Store:BatchSize", "Sessions per store transaction (4 times as many while a backlog waits)", "500"),
         new("--store-recipients", "Store:MaxRecipients", "Recipients stored by name per session", "100"),
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
