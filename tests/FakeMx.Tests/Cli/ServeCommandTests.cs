@@ -122,7 +122,7 @@ public sealed class ServeCommandTests
         Assert.Equal("220 mx.test ESMTP", await wire.ReadReplyAsync());
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
 
-        process.Signal("TERM");
+        process.Signal(15);
         var reply = await wire.ReadReplyAsync();
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
 

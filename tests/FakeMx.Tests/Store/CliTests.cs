@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FakeMx.Events;
 using FakeMx.Smtp;
+using FakeMx.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace FakeMx.Tests.Store;
@@ -30,7 +31,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Stats_prints_aligned_tables_with_every_label_and_the_top_lists()
     {
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory, "stats", "--since", Since);
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory, "stats", "--since", Since);
 
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n');
@@ -53,7 +54,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Stats_as_JSON_has_stable_camelCase_names_and_honours_the_domain_filter()
     {
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory,
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory,
             "stats", "--since", Since, "--domain", "Customer.Example", "--json");
 
         Assert.True(code == 0, stderr);
@@ -75,7 +76,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Events_lists_sessions_oldest_first_and_filters_by_address()
     {
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory, "events", "--ip", "192.0.2.1");
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory, "events", "--ip", "192.0.2.1");
 
         Assert.True(code == 0, stderr);
         var lines = stdout.Split('\n');
@@ -90,7 +91,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Events_as_JSON_lines_carry_labels_and_honour_domain_and_limit()
     {
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory, "events", "--json", "--limit", "2");
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory, "events", "--json", "--limit", "2");
 
         Assert.True(code == 0, stderr);
         var events = stdout.Split('\n').Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -102,7 +103,7 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, events[1].GetProperty("mailFrom").ValueKind);
         Assert.Equal("2024-01-02T03:03:00.123Z", events[1].GetProperty("startTime").GetString());
 
-        var (_, byDomain, _) = await FakemxProcess.RunAsync(_directory,
+        var (_, byDomain, _) = await FakeMxProcess.RunInAsync(_directory,
             "events", "--json", "--domain", "customer.example");
         var only = JsonDocument.Parse(Assert.Single(byDomain.Split('\n'))).RootElement;
         Assert.Equal("u@customer.example", only.GetProperty("recipients")[0].GetString());
@@ -111,7 +112,7 @@ public sealed class CliTests : IAsyncLifetime
     [Fact]
     public async Task Events_follow_prints_sessions_stored_after_it_started_until_SIGTERM()
     {
-        using var follow = FakemxProcess.Start(_directory, "events", "--follow", "--json", "--limit", "1");
+        await using var follow = FakeMxProcess.StartIn(_directory, "events", "--follow", "--json", "--limit", "1");
         await follow.WaitForLineAsync(l => l.Contains("\"2001:db8::9\""));
 
         await using (var store = new SqliteEventStore(new StoreLocation(StoreKind.Sqlite, DbPath)))
@@ -122,7 +123,7 @@ public sealed class CliTests : IAsyncLifetime
         await follow.WaitForLineAsync(l => l.Contains("\"203.0.113.77\""));
         follow.Signal(15);
         Assert.Equal(0, await follow.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(2, follow.Stdout.Count);
+        Assert.Equal(2, follow.StdoutLines.Count);
     }
 
     [Fact]
@@ -134,8 +135,8 @@ public sealed class CliTests : IAsyncLifetime
             await store.InitializeAsync(CancellationToken.None);
         }
 
-        var stats = await FakemxProcess.RunAsync(_directory, "stats", "--store", empty);
-        var events = await FakemxProcess.RunAsync(_directory, "events", "--store", empty, "--json");
+        var stats = await FakeMxProcess.RunInAsync(_directory, "stats", "--store", empty);
+        var events = await FakeMxProcess.RunInAsync(_directory, "events", "--store", empty, "--json");
 
         Assert.Equal(0, stats.ExitCode);
         Assert.Matches(@"(?m)^sessions\s+0$", stats.Stdout);
@@ -157,7 +158,7 @@ public sealed class CliTests : IAsyncLifetime
     [InlineData("events --store postgresql://nobody@127.0.0.1:1/none", "--store: cannot reach PostgreSQL")]
     public async Task Bad_arguments_get_one_clear_line_and_exit_code_2(string args, string expected)
     {
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory, args.Split(' '));
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory, args.Split(' '));
 
         Assert.Equal(2, code);
         Assert.Equal(string.Empty, stdout);
@@ -179,7 +180,7 @@ public sealed class CliTests : IAsyncLifetime
 
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString);
         var uri = $"postgres://{builder.Username}@{builder.Host}:{builder.Port}/{builder.Database}";
-        var (code, stdout, stderr) = await FakemxProcess.RunAsync(_directory,
+        var (code, stdout, stderr) = await FakeMxProcess.RunInAsync(_directory,
             "stats", "--since", Since, "--store", uri, "--json");
 
         Assert.True(code == 0, stderr);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FakeMx.Tests.Support;
 using Microsoft.Data.Sqlite;
 
 namespace FakeMx.Tests.Store;
@@ -16,7 +17,7 @@ public sealed partial class HardKillTests : IDisposable
     [Fact]
     public async Task A_SIGKILL_during_load_loses_no_committed_batch_and_leaves_the_file_intact()
     {
-        using var server = FakemxProcess.Start(_directory, "serve", "--listen", "127.0.0.1:0", "--node", "doomed",
+        await using var server = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0", "--node", "doomed",
             "--store", DbPath, "--store-batch", "20", "--log-level", "debug", "--max-connections-per-ip", "100");
         var listening = await server.WaitForLineAsync(l => l.Contains("LISTEN smtp"));
         var port = int.Parse(ListenPort().Match(listening).Groups[1].Value);
@@ -49,8 +50,8 @@ public sealed partial class HardKillTests : IDisposable
         await stop.CancelAsync();
         await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { });
 
-        var committed = server.Stdout.Select(Written).Max();
-        Assert.DoesNotContain(server.Stdout, l => l.Contains("FLUSH"));
+        var committed = server.StdoutLines.Select(Written).Max();
+        Assert.DoesNotContain(server.StdoutLines, l => l.Contains("FLUSH"));
 
         await using (var connection = new SqliteConnection($"Data Source={DbPath}"))
         {
@@ -66,7 +67,7 @@ public sealed partial class HardKillTests : IDisposable
         SqliteConnection.ClearAllPools();
 
         // The server starts again on the same file and keeps recording.
-        using var again = FakemxProcess.Start(_directory, "serve", "--listen", "127.0.0.1:0", "--store", DbPath);
+        await using var again = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0", "--store", DbPath);
         await again.WaitForLineAsync(l => l.Contains("STORE open sqlite"));
         again.Signal(15);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(20)));

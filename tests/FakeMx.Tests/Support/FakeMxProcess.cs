@@ -27,12 +27,20 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
 
     public string Stdout => string.Join("\n", _stdout);
 
+    /// <summary>Standard output so far, a line each.</summary>
+    public IReadOnlyList<string> StdoutLines => [.. _stdout];
+
+    public bool HasExited => _process.HasExited;
+
     public string Stderr => string.Join("\n", _stderr);
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "fakemx.dll");
 
     /// <summary>Starts <c>fakemx</c> with <paramref name="arguments"/>, optionally as another user.</summary>
-    public static FakeMxProcess Start(IEnumerable<string> arguments, string? user = null, string? workingDirectory = null)
+    public static FakeMxProcess Start(
+        IEnumerable<string> arguments,
+        string? user = null,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo
         {
@@ -66,13 +74,26 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
 
         // Parallel tests must not race for the default web port; a test that cares passes --http.
         start.Environment["FAKEMX__HTTP__LISTEN"] = "127.0.0.1:0";
+
+        // The tests name their store explicitly; an inherited one must not leak in.
+        start.Environment.Remove("FAKEMX__STORE__LOCATION");
         return new FakeMxProcess(Process.Start(start)!);
     }
 
+    /// <summary>Starts <c>fakemx</c> in <paramref name="workingDirectory"/>.</summary>
+    public static FakeMxProcess StartIn(string workingDirectory, params string[] arguments) =>
+        Start(arguments, workingDirectory: workingDirectory);
+
     /// <summary>Runs <c>fakemx</c> to completion and returns its exit code.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] arguments) =>
+        RunInAsync(Directory.GetCurrentDirectory(), arguments);
+
+    /// <summary>Runs <c>fakemx</c> in <paramref name="workingDirectory"/> to completion.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(
+        string workingDirectory,
+        params string[] arguments)
     {
-        await using var process = Start(arguments);
+        await using var process = Start(arguments, workingDirectory: workingDirectory);
         var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exitCode, process.Stdout, process.Stderr);
     }
@@ -105,9 +126,33 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
         throw new TimeoutException($"fakemx did not start listening: {Stderr}\n{Stdout}");
     }
 
-    public void Signal(string signal)
+    /// <summary>Waits until a line of standard output matches; returns it.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
     {
-        using var kill = Process.Start("kill", ["-s", signal, Pid.ToString()]);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = _stdout.FirstOrDefault(match);
+            if (line is not null)
+            {
+                return line;
+            }
+
+            if (_process.HasExited)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"no matching line; stdout:\n{Stdout}\nstderr:\n{Stderr}");
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (15 SIGTERM, 9 SIGKILL) to this process only.</summary>
+    public void Signal(int signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", Pid.ToString()]);
         kill.WaitForExit();
     }
 
