@@ -10,7 +10,13 @@ public sealed class ConfigFlag
 {
     private readonly Option _option;
 
-    public ConfigFlag(string name, string key, string description, string? defaultText, bool repeatable = false)
+    public ConfigFlag(
+        string name,
+        string key,
+        string description,
+        string? defaultText,
+        bool repeatable = false,
+        string? helpName = null)
     {
         Key = key;
         Repeatable = repeatable;
@@ -31,7 +37,7 @@ public sealed class ConfigFlag
         }
 
         _option.Description = description;
-        _option.HelpName = HelpNameOf(name);
+        _option.HelpName = helpName ?? HelpNameOf(name);
     }
 
     public string Key { get; }

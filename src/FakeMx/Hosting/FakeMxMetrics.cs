@@ -18,6 +18,11 @@ public sealed class FakeMxMetrics : IDisposable
     private readonly Counter<long> _commands;
     private readonly Counter<long> _replies;
     private readonly Histogram<double> _sessionDuration;
+    private readonly Counter<long> _pregreet;
+    private readonly Counter<long> _nonSmtp;
+    private readonly Counter<long> _tlsHandshakes;
+    private readonly Counter<long> _proxyHeaders;
+    private readonly UpDownCounter<long> _tarpitted;
 
     public FakeMxMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +43,16 @@ public sealed class FakeMxMetrics : IDisposable
             {
                 HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 120, 300],
             });
+        _pregreet = _meter.CreateCounter<long>("fakemx.smtp.pregreet", "{session}",
+            "SMTP clients that sent data before the banner (early talkers).");
+        _nonSmtp = _meter.CreateCounter<long>("fakemx.smtp.non_smtp", "{connection}",
+            "Connections that spoke another protocol on the SMTP port, by kind (http, tls, proxy).");
+        _tlsHandshakes = _meter.CreateCounter<long>("fakemx.smtp.tls_handshakes", "{handshake}",
+            "TLS handshakes after STARTTLS, by result and protocol version.");
+        _proxyHeaders = _meter.CreateCounter<long>("fakemx.smtp.proxy_headers", "{header}",
+            "PROXY protocol headers from trusted proxies, by result.");
+        _tarpitted = _meter.CreateUpDownCounter<long>("fakemx.smtp.tarpit.sessions", "{session}",
+            "SMTP sessions being tarpitted now.");
     }
 
     /// <summary>The meter, for exporters and tests that listen to it.</summary>
@@ -63,6 +78,20 @@ public sealed class FakeMxMetrics : IDisposable
             new KeyValuePair<string, object?>("end", Labels.End(end)));
         _sessionDuration.Record(duration.TotalSeconds);
     }
+
+    public void Pregreet() => _pregreet.Add(1);
+
+    public void NonSmtp(string kind) => _nonSmtp.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void TlsHandshake(string result, string version) =>
+        _tlsHandshakes.Add(1,
+            new KeyValuePair<string, object?>("result", result),
+            new KeyValuePair<string, object?>("version", version));
+
+    public void ProxyHeader(string result) =>
+        _proxyHeaders.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void Tarpitted(int delta) => _tarpitted.Add(delta);
 
     public void Dispose() => _meter.Dispose();
 }
