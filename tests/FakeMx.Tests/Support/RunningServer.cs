@@ -22,6 +22,7 @@ public sealed class RunningServer : IAsyncDisposable
         Events = events;
         Logs = logs;
         Port = app.Services.GetRequiredService<SmtpListeners>().Endpoints[0].Port;
+        Metrics = new CapturedMetrics(app.Services.GetRequiredService<FakeMxMetrics>().Meter);
     }
 
     public const string Hostname = "mx.fakemx.test";
@@ -31,6 +32,9 @@ public sealed class RunningServer : IAsyncDisposable
     public CapturedEvents Events { get; }
 
     public CapturedLogs Logs { get; }
+
+    /// <summary>Every measurement of this server's own meter since it started.</summary>
+    public CapturedMetrics Metrics { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -71,6 +75,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Metrics.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
