@@ -111,8 +111,7 @@ else
         --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true \
         > "$results/$name.log" 2>&1
       status=$?
-      grep -E '^\s+(Failed|Passed|Skipped) |Total tests|Passed!|Failed!|error' "$results/$name.log" | \
-        grep -vE '^\s+Passed ' >&2
+      grep -E '^\s+(Failed|Skipped) |^Total tests|Passed!|Failed!|error [A-Z]+[0-9]+' "$results/$name.log" >&2
       if [ -f "$results/$name.trx" ]; then
         add_counts "$results/$name.trx"
         if [ $status -ne 0 ] && ! grep -q 'failed="[1-9]' "$results/$name.trx"; then

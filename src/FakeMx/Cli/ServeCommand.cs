@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
 using FakeMx.Hosting;
 using FakeMx.Server;
 using FakeMx.Smtp;
@@ -129,13 +130,26 @@ public static class ServeCommand
 
         await using (app)
         {
+            var listen = app.Services.GetRequiredService<SmtpOptions>().Listen;
+            var bindProblem = ListenPreflight.Check(listen);
+            if (bindProblem is not null)
+            {
+                return Cli.Fail(ExitCodes.Failure, bindProblem);
+            }
+
             try
             {
                 await app.StartAsync();
             }
-            catch (IOException error) when (error.InnerException is SocketException socket)
+            catch (Exception error) when (error is IOException or SocketException)
             {
-                return Cli.Fail(ExitCodes.Failure, BindFailure(error, socket));
+                var code = (error as SocketException ?? error.InnerException as SocketException)?.SocketErrorCode;
+                if (error.InnerException is AddressInUseException)
+                {
+                    code = SocketError.AddressAlreadyInUse;
+                }
+
+                return Cli.Fail(ExitCodes.Failure, ListenPreflight.Explain(string.Join(", ", listen), code));
             }
 
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FakeMx.Server");
@@ -210,20 +224,4 @@ public static class ServeCommand
     private static bool IsNumeric(string key) =>
         key.StartsWith("Smtp:Max", StringComparison.Ordinal)
         || key is "Smtp:ListenBacklog" or "Abuse:TarpitBytes" or "Abuse:TarpitMaxSessions";
-
-    private static string BindFailure(IOException error, SocketException socket)
-    {
-        var what = error.Message;
-        return socket.SocketErrorCode switch
-        {
-            SocketError.AccessDenied =>
-                $"{what}. Ports below 1024 need root or the CAP_NET_BIND_SERVICE capability " +
-                "(systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE); or pick another port with --listen ADDR:PORT.",
-            SocketError.AddressAlreadyInUse =>
-                $"{what}. Another process holds that port (see `ss -ltnp`); stop it or choose another with --listen.",
-            SocketError.AddressNotAvailable =>
-                $"{what}. That address is not on this machine; check --listen.",
-            _ => $"{what}. Check --listen.",
-        };
-    }
 }

@@ -30,7 +30,8 @@ public sealed class SessionRecord
     public SessionStage Stage { get; internal set; } = SessionStage.Connect;
 
     /// <summary>
-    /// The reply that defines the outcome: the deferral if one was given, else the last reply.
+    /// The reply that defines the outcome: the deferral if one was given, else the reply that
+    /// ended the session (a limit's 421), else the last reply before QUIT.
     /// </summary>
     public SmtpReply? Reply { get; internal set; }
 

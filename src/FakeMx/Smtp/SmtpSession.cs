@@ -89,6 +89,7 @@ public sealed class SmtpSession
             return Defer(_replies.DeferredGreeting);
         }
 
+        Record.Reply = _replies.Greeting;
         return _replies.Greeting;
     }
 
@@ -396,7 +397,7 @@ public sealed class SmtpSession
             }
         }
 
-        if (!Record.Deferred)
+        if (!Record.Deferred && !reply.ClosesSession)
         {
             Record.Reply = reply;
         }
@@ -408,7 +409,9 @@ public sealed class SmtpSession
     {
         _state = SmtpState.Closed;
         Record.End = end;
-        if (!Record.Deferred)
+
+        // QUIT's 221 says nothing about the outcome: the reply before it does.
+        if (!Record.Deferred && end != SessionEnd.Quit)
         {
             Record.Reply = reply;
         }
