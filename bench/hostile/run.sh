@@ -15,8 +15,13 @@ seconds=${1:-60}
 work=$(mktemp -d /tmp/fakemx-hostile.XXXXXX)
 port=$((30000 + RANDOM % 20000))
 
-# 5,000 client sockets here and 5,000 server sockets there, plus the rest.
-ulimit -n 65536
+# 5,000 client sockets in the load tool and 5,000 in the server, plus the rest: raise the soft
+# file limit to the hard one (no privilege needed) and refuse to run with too few.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 12000 ]; then
+  echo "hostile: needs 12000 open files per process, the hard limit is $(ulimit -Hn)" >&2
+  exit 2
+fi
 
 dotnet publish src/FakeMx -c Release -o "$work/server" -nologo -clp:ErrorsOnly > /dev/null
 dotnet publish bench/hostile/HostileLoad -c Release -o "$work/load" -nologo -clp:ErrorsOnly > /dev/null
