@@ -4,7 +4,7 @@
 #   trickle  5,000 connections sending one byte every 3 s
 #   flood    new connections from one address, 64 at a time, as fast as they go
 #   garbage  1,000 clients sending random bytes, reconnecting when closed
-# Each scenario: 10 s baseline, HOSTILE_SECONDS of load, 20 s after. Loopback only; every loop
+# Each scenario: 10 s baseline, HOSTILE_SECONDS of load, 60 s after. Loopback only; every loop
 # is bounded in time and count. Prints a Markdown table (append it to RESULTS.md).
 #
 #   bash bench/hostile/run.sh [HOSTILE_SECONDS]     default 60
@@ -45,7 +45,7 @@ done
 
 echo "server: pid $server on 127.0.0.1:$port, $(nproc) cores, $(uname -r), dotnet $(dotnet --version)"
 echo
-echo "| scenario | hostile load | legit before (10 s) | legit during | legit after (20 s) | RSS KiB before / peak / end / after | same process |"
+echo "| scenario | hostile load | legit before (10 s) | legit during | legit after (60 s) | RSS MiB before / peak / end / +20 s / +60 s | same process |"
 echo "|---|---|---|---|---|---|---|"
 status=0
 for scenario in trickle flood garbage; do

@@ -7,7 +7,8 @@ using System.Text;
 // HostileLoad PORT SERVER_PID SCENARIO HOSTILE_SECONDS
 //   SCENARIO: trickle (5,000 connections sending a byte every 3 s), flood (new connections from
 //   one address as fast as they go), garbage (1,000 clients sending random bytes, reconnecting).
-// Phases: 10 s baseline (legitimate client only), the hostile phase, 20 s after. Everything is
+// Phases: 10 s baseline (legitimate client only), the hostile phase, 60 s after (RSS read at
+// +20 s and +60 s: the GC and Kestrel's memory pool give memory back gradually). Everything is
 // loopback (127.0.0.0/8) and bounded in count and time. Prints one Markdown table row.
 var port = int.Parse(args[0], CultureInfo.InvariantCulture);
 var serverPid = int.Parse(args[1], CultureInfo.InvariantCulture);
@@ -49,6 +50,8 @@ var during = legit.TakePhase();
 var rssEnd = Rss(serverPid);
 
 await Task.Delay(TimeSpan.FromSeconds(20));
+var rssAfter20 = Rss(serverPid);
+await Task.Delay(TimeSpan.FromSeconds(40));
 stopLegit.Cancel();
 await legitTask;
 var after = legit.TakePhase();
@@ -57,7 +60,7 @@ var sameProcess = ProcessStart(serverPid) == serverStart;
 
 Console.WriteLine(
     $"| {scenario} | {hostile.Summary} | {baseline} | {during} | {after} | " +
-    $"{rssBefore / 1024} / {rssPeak / 1024} / {rssEnd / 1024} / {rssAfter / 1024} | " +
+    $"{rssBefore / 1024} / {rssPeak / 1024} / {rssEnd / 1024} / {rssAfter20 / 1024} / {rssAfter / 1024} | " +
     $"{(sameProcess ? $"yes (pid {serverPid})" : "NO")} |");
 return sameProcess && during.Failures == 0 ? 0 : 1;
 
