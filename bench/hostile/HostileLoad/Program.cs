@@ -284,7 +284,8 @@ internal sealed class Hostile(IPEndPoint server)
         await Task.WhenAll(workers);
         var done = _opened + _refused;
         Summary = string.Create(CultureInfo.InvariantCulture,
-            $"{done} connections ({done / clock.Elapsed.TotalSeconds:F0}/s): {_opened} greeted 220, {_refused} got 421, " +
+            $"{done} connections ({done / clock.Elapsed.TotalSeconds:F0}/s): " +
+            $"{_opened} greeted 220, {_refused} got 421, " +
             $"{_failed} errors");
     }
 

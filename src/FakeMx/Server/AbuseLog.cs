@@ -40,7 +40,8 @@ internal static partial class AbuseLog
 
     [LoggerMessage(LogEvents.TlsStarted, LogLevel.Debug,
         "TLS [{ClientIp}]:{ClientPort} {Version} {Cipher}")]
-    public static partial void TlsStarted(ILogger logger, string clientIp, int clientPort, string version, string cipher);
+    public static partial void TlsStarted(
+        ILogger logger, string clientIp, int clientPort, string version, string cipher);
 
     [LoggerMessage(LogEvents.StartTlsInjection, LogLevel.Warning,
         "STARTTLS INJECTION [{ClientIp}]:{ClientPort} {Bytes} bytes pipelined after STARTTLS discarded")]

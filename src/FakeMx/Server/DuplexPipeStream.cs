@@ -32,7 +32,9 @@ internal sealed class DuplexPipeStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    public override async ValueTask<int> ReadAsync(
+        Memory<byte> destination,
+        CancellationToken cancellationToken = default)
     {
         while (true)
         {
@@ -61,7 +63,9 @@ internal sealed class DuplexPipeStream : Stream
         }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(
+        ReadOnlyMemory<byte> source,
+        CancellationToken cancellationToken = default)
     {
         var result = await _output.WriteAsync(source, cancellationToken);
         if (result.IsCompleted || result.IsCanceled)

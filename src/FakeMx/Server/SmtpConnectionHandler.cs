@@ -163,7 +163,9 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
                     break;
                 }
 
-                var reply = frame == FrameResult.Line ? Process(connection, session, line) : TooLong(connection, session);
+                var reply = frame == FrameResult.Line
+                    ? Process(connection, session, line)
+                    : TooLong(connection, session);
 
                 // The 220 to STARTTLS goes at once: the handshake that follows must not wait.
                 var stage = session.IsAwaitingTls ? TarpitStages.None : Tarpit.StageOf(session.LastVerb);

@@ -85,11 +85,11 @@ public sealed class CidrListTests
     [Fact]
     public void Networks_are_slash_24_for_ipv4_and_slash_64_for_ipv6()
     {
-        Assert.Equal(NetworkKey.NetworkOf(IPAddress.Parse("192.0.2.1")), NetworkKey.NetworkOf(IPAddress.Parse("192.0.2.254")));
-        Assert.NotEqual(NetworkKey.NetworkOf(IPAddress.Parse("192.0.2.1")), NetworkKey.NetworkOf(IPAddress.Parse("192.0.3.1")));
-        Assert.Equal(NetworkKey.NetworkOf(IPAddress.Parse("2001:db8::1")),
-            NetworkKey.NetworkOf(IPAddress.Parse("2001:db8::ffff:1")));
-        Assert.NotEqual(NetworkKey.NetworkOf(IPAddress.Parse("2001:db8::1")),
-            NetworkKey.NetworkOf(IPAddress.Parse("2001:db8:0:1::1")));
+        Assert.Equal(Network("192.0.2.1"), Network("192.0.2.254"));
+        Assert.NotEqual(Network("192.0.2.1"), Network("192.0.3.1"));
+        Assert.Equal(Network("2001:db8::1"), Network("2001:db8::ffff:1"));
+        Assert.NotEqual(Network("2001:db8::1"), Network("2001:db8:0:1::1"));
     }
+
+    private static NetworkKey Network(string address) => NetworkKey.NetworkOf(IPAddress.Parse(address));
 }

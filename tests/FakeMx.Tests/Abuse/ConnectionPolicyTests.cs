@@ -164,8 +164,8 @@ public sealed class ConnectionPolicyTests
         Assert.StartsWith("220 ", await BannerAsync("127.0.0.30", server.Port));
 
         folder.Write("deny.txt", "127.0.0.30");
-        Assert.True(await EventuallyAsync(async () => (await BannerAsync("127.0.0.30", server.Port)).StartsWith("554 ")),
-            "the new deny list was not applied");
+        Assert.True(await EventuallyAsync(async () =>
+            (await BannerAsync("127.0.0.30", server.Port)).StartsWith("554 ")), "the new deny list was not applied");
 
         folder.Write("deny.txt", "127.0.0.31", "127.0.0.300");
         Assert.True(await EventuallyAsync(() => Task.FromResult(server.Logs.WithId(LogEvents.ListRejected).Any())));
@@ -181,7 +181,8 @@ public sealed class ConnectionPolicyTests
         using var folder = new TempFolder();
         var allow = folder.Write("allow.txt", "10.0.0.0/8", "", "10.0.0.0/99");
 
-        var error = await Assert.ThrowsAsync<ConfigurationProblem>(() => RunningServer.StartAsync(("Abuse:AllowList", allow)));
+        var error = await Assert.ThrowsAsync<ConfigurationProblem>(() =>
+            RunningServer.StartAsync(("Abuse:AllowList", allow)));
         Assert.Contains($"--allow-list: {allow}:3: ", error.Message);
     }
 

@@ -144,7 +144,8 @@ public sealed class ProxyProtocolTests
     private static async Task SessionAsync(SmtpWire wire)
     {
         Assert.StartsWith("220 ", await wire.ReadReplyAsync());
-        await wire.SendAsync("EHLO client.test\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.test>\r\nDATA\r\nQUIT\r\n");
+        await wire.SendAsync(
+            "EHLO client.test\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.test>\r\nDATA\r\nQUIT\r\n");
         var replies = new StringBuilder();
         for (var i = 0; i < 5; i++)
         {

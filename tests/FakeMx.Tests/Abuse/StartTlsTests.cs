@@ -195,7 +195,8 @@ public sealed class StartTlsTests
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7));
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
         var keyPath = folder.Write("key.pem", key.ExportPkcs8PrivateKeyPem());
         var certPath = folder.Write("cert.pem", certificate.ExportCertificatePem());
         return (certPath, keyPath);

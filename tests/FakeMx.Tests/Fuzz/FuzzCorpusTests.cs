@@ -75,7 +75,8 @@ public sealed class FuzzCorpusTests
             }
             catch (Exception error)
             {
-                Assert.Fail($"seed {seed}: {error.GetType().Name}: {error.Message}\n{Convert.ToBase64String(input.ToArray())}");
+                var replay = Convert.ToBase64String(input.ToArray());
+                Assert.Fail($"seed {seed}: {error.GetType().Name}: {error.Message}\n{replay}");
             }
         }
     }
