@@ -97,25 +97,36 @@ public sealed class ConnectionPolicyTests
     public async Task The_per_address_rate_refuses_past_its_count_and_resets_with_its_window()
     {
         await using var server = await RunningServer.StartAsync(
-            ("Abuse:ConnectionRatePerIp", "2/1s"), ("Abuse:ConnectionRatePerNetwork", "off"));
+            ("Abuse:ConnectionRatePerIp", "2/2s"), ("Abuse:ConnectionRatePerNetwork", "off"));
+        Assert.StartsWith("220 ", await BannerAsync("127.0.0.6", server.Port));
 
-        await QuitAsync(await GreetedAsync("127.0.0.7", server.Port));
-        await QuitAsync(await GreetedAsync("127.0.0.7", server.Port));
+        // Fixed windows: a window may end between two connects, which then lets a third one
+        // through. That can happen once in a while, never twice in a row within milliseconds.
+        var admittedBeforeRefusal = 0;
+        for (var attempt = 0; attempt < 3 && admittedBeforeRefusal != 2; attempt++)
+        {
+            admittedBeforeRefusal = 0;
+            while ((await BannerAsync("127.0.0.7", server.Port)).StartsWith("220 ") && admittedBeforeRefusal < 6)
+            {
+                admittedBeforeRefusal++;
+            }
+        }
+
+        Assert.Equal(2, admittedBeforeRefusal);
         var refusedAt = DateTime.UtcNow;
-        Assert.StartsWith("421 4.7.0 ", await BannerAsync("127.0.0.7", server.Port));
         Assert.StartsWith("220 ", await BannerAsync("127.0.0.8", server.Port));
 
-        // The window is one second: within it, and a replenishment tick after, the address is back.
+        // Within the two-second window, and a replenishment tick after, the address is back.
         string banner;
         do
         {
             await Task.Delay(50);
             banner = await BannerAsync("127.0.0.7", server.Port);
         }
-        while (!banner.StartsWith("220 ") && DateTime.UtcNow - refusedAt < TimeSpan.FromSeconds(3));
+        while (!banner.StartsWith("220 ") && DateTime.UtcNow - refusedAt < TimeSpan.FromSeconds(5));
 
         Assert.StartsWith("220 ", banner);
-        Assert.True(DateTime.UtcNow - refusedAt < TimeSpan.FromSeconds(2), "the window reset late");
+        Assert.True(DateTime.UtcNow - refusedAt < TimeSpan.FromSeconds(3), "the window reset late");
         Assert.True(server.Metrics.Sum("fakemx.smtp.connections_refused", "reason", "rate-limited") >= 1);
     }
 

@@ -34,7 +34,7 @@ public sealed class TarpitTests
     public async Task Delay_holds_the_data_reply_whole_for_the_configured_time()
     {
         await using var server = await RunningServer.StartAsync(("Abuse:Tarpit", "delay"),
-            ("Abuse:TarpitStages", "data"), ("Abuse:TarpitDelay", "600ms"));
+            ("Abuse:TarpitStages", "data"), ("Abuse:TarpitDelay", "1s"));
 
         await using var wire = await SmtpWire.ConnectAsync(server.Port);
         var envelope = Stopwatch.StartNew();
@@ -50,8 +50,10 @@ public sealed class TarpitTests
         await wire.SendAsync("DATA\r\n");
         Assert.StartsWith("451 ", await wire.ReadReplyAsync());
 
-        Assert.InRange(data.Elapsed.TotalMilliseconds, 550, 2500);
-        Assert.True(envelopeTime < TimeSpan.FromMilliseconds(550), $"the envelope took {envelopeTime}");
+        Assert.InRange(data.Elapsed.TotalMilliseconds, 950, 3000);
+
+        // Delayed too, the banner, EHLO, MAIL and RCPT would have taken 4 s.
+        Assert.True(envelopeTime < TimeSpan.FromSeconds(1), $"the envelope took {envelopeTime}");
     }
 
     [Fact]
@@ -67,7 +69,8 @@ public sealed class TarpitTests
 
         await using var fast = await SmtpWire.ConnectAsync(server.Port);
         var (elapsed, _) = await ReadBannerTimedAsync(fast);
-        Assert.True(elapsed < TimeSpan.FromMilliseconds(300), $"the banner past the cap took {elapsed}");
+        // Tarpitted, it would take 26 bytes x 300 ms, nearly 8 s.
+        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"the banner past the cap took {elapsed}");
         Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.tarpit.sessions"));
     }
 
