@@ -13,7 +13,7 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 
-packages=(swaks postfix dnsmasq-base postgresql chromium rbldnsd nftables dnsutils iproute2 afl++ procps
+packages=(swaks postfix dnsmasq-base postgresql chromium rbldnsd nftables dnsutils iproute2 afl++ procps systemd
   netcat-openbsd)
 
 log() { printf '[test] %s\n' "$*" >&2; }

@@ -4,6 +4,11 @@ using FakeMx.Cli;
 var root = new RootCommand("FakeMX: a decoy lowest-priority MX that records every delivery attempt and " +
     "answers it with a temporary failure");
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(StatsCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAction)
@@ -13,8 +18,15 @@ if (parse.Errors.Count > 0 && parse.Action is not System.CommandLine.Help.HelpAc
         Console.Error.WriteLine($"fakemx: {error.Message}");
     }
 
-    var verb = parse.CommandResult.Command.Name;
-    Console.Error.WriteLine($"fakemx: see 'fakemx {(verb == root.Name ? string.Empty : verb + " ")}--help'");
+    // The full verb path, so 'report effectiveness' is named as typed.
+    var verbs = new List<string>();
+    for (var result = parse.CommandResult; result is not null && result.Command != root;
+         result = result.Parent as System.CommandLine.Parsing.CommandResult)
+    {
+        verbs.Insert(0, result.Command.Name);
+    }
+
+    Console.Error.WriteLine($"fakemx: see 'fakemx {string.Concat(verbs.Select(v => v + " "))}--help'");
     return ExitCodes.Usage;
 }
 

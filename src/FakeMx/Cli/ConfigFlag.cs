@@ -16,11 +16,17 @@ public sealed class ConfigFlag
         string description,
         string? defaultText,
         bool repeatable = false,
+        bool isSwitch = false,
         string? helpName = null)
     {
         Key = key;
         Repeatable = repeatable;
-        if (repeatable)
+        IsSwitch = isSwitch;
+        if (isSwitch)
+        {
+            _option = new Option<bool>(name);
+        }
+        else if (repeatable)
         {
             _option = new Option<string[]>(name)
             {
@@ -37,12 +43,18 @@ public sealed class ConfigFlag
         }
 
         _option.Description = description;
-        _option.HelpName = helpName ?? HelpNameOf(name);
+        if (!isSwitch)
+        {
+            _option.HelpName = helpName ?? HelpNameOf(name);
+        }
     }
 
     public string Key { get; }
 
     public bool Repeatable { get; }
+
+    /// <summary>A flag without a value (<c>--http-allow-anonymous</c>): present means true.</summary>
+    public bool IsSwitch { get; }
 
     public Option Option => _option;
 
@@ -52,6 +64,12 @@ public sealed class ConfigFlag
         var result = parse.GetResult(_option);
         if (result is null || result.Implicit)
         {
+            return;
+        }
+
+        if (IsSwitch)
+        {
+            settings[Key] = parse.GetValue((Option<bool>)_option) ? "true" : "false";
             return;
         }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using FakeMx.Hosting;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -69,9 +70,23 @@ public static class ServeCommand
         new("--tls-handshake-timeout", "Smtp:TlsHandshakeTimeout", "Longest TLS handshake after STARTTLS",
             "10s"),
         new("--node", "Node", "Node name recorded with every session", "the machine name"),
+        new("--store", "Store:Location",
+            "Event store: a SQLite file PATH, or a PostgreSQL connection string (Host=...) or postgresql:// URI",
+            "fakemx.db in the working directory"),
+        new("--retention-days", "Store:RetentionDays", "Delete sessions older than N days (0 keeps all)", "90"),
+        new("--store-queue", "Store:QueueCapacity", "Sessions held in memory for the store before drops",
+            "20000"),
+        new("--store-batch", "Store:BatchSize", "Sessions written per store transaction, at most", "500"),
+        new("--store-recipients", "Store:MaxRecipients", "Recipients stored by name per session", "100"),
         new("--log-level", "Logging:LogLevel:Default",
             "trace|debug|information|warning|error|critical|none", "information"),
         new("--log-format", "LogFormat", "Console log format: text|json", "text"),
+        new("--http", "Http:Listen", "HTTP endpoint (metrics, API, dashboard) ADDR:PORT, or off",
+            "127.0.0.1:8025"),
+        new("--http-token", "Http:Token", "Access token the HTTP endpoint requires (Bearer); prefer a file", null),
+        new("--http-token-file", "Http:TokenFile", "File whose first line is the HTTP access token", null),
+        new("--http-allow-anonymous", "Http:AllowAnonymous",
+            "Serve HTTP on a non-loopback address without a token", null, isSwitch: true),
     ];
 
     public static Command Create()
@@ -131,7 +146,9 @@ public static class ServeCommand
         await using (app)
         {
             var listen = app.Services.GetRequiredService<SmtpOptions>().Listen;
-            var bindProblem = ListenPreflight.Check(listen);
+            var http = app.Services.GetRequiredService<HttpOptions>();
+            var bindProblem = ListenPreflight.Check(listen)
+                ?? (http.Enabled ? ListenPreflight.Check([http.Listen], "--http") : null);
             if (bindProblem is not null)
             {
                 return Cli.Fail(ExitCodes.Failure, bindProblem);
@@ -223,5 +240,6 @@ public static class ServeCommand
 
     private static bool IsNumeric(string key) =>
         key.StartsWith("Smtp:Max", StringComparison.Ordinal)
-        || key is "Smtp:ListenBacklog" or "Abuse:TarpitBytes" or "Abuse:TarpitMaxSessions";
+        || key is "Smtp:ListenBacklog" or "Abuse:TarpitBytes" or "Abuse:TarpitMaxSessions"
+        || key is "Store:RetentionDays" or "Store:QueueCapacity" or "Store:BatchSize" or "Store:MaxRecipients";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using FakeMx.Smtp;
 
 namespace FakeMx.Events;
@@ -65,7 +66,11 @@ public sealed class SessionEvent
     public long BytesIn { get; init; }
     public long BytesOut { get; init; }
 
+    [JsonIgnore]
     public TimeSpan Duration => EndTime - StartTime;
+
+    /// <summary>The session's length in whole milliseconds (the JSON form of <see cref="Duration"/>).</summary>
+    public long DurationMs => (long)Duration.TotalMilliseconds;
 
     /// <summary>The distinct domains of <see cref="Recipients"/>, lower-cased.</summary>
     public IReadOnlyList<string> RecipientDomains =>

@@ -2,6 +2,7 @@ using System.Net;
 using FakeMx.Events;
 using FakeMx.Server;
 using FakeMx.Smtp;
+using FakeMx.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -37,13 +38,28 @@ public static class FakeMxHost
         {
             ApplicationName = "fakemx",
             ContentRootPath = Directory.GetCurrentDirectory(),
+
+            // The default appsettings.json source watches the content root recursively for
+            // changes, even though AddConfiguration replaces it: from a service's working
+            // directory of / that walk alone delayed the first banner by seconds, and every
+            // later file write under the directory woke a watcher thread. FakeMX never
+            // reloads configuration, so nothing is watched.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
 
         AddConfiguration(builder.Configuration, configFile, flags);
         var smtp = BindSmtpOptions(builder.Configuration);
         var (abuse, tls) = BindAbuseOptions(builder.Configuration, smtp);
+        var http = HttpOptions.Bind(builder.Configuration, smtp.Listen, out var httpProblems);
+        if (httpProblems.Count > 0)
+        {
+            throw new ConfigurationProblem(httpProblems);
+        }
         var node = builder.Configuration["Node"] is { Length: > 0 } name ? name : Environment.MachineName;
 
+        // Type=notify under systemd (READY=1 once listening, STOPPING=1 on shutdown); a no-op
+        // elsewhere. Before logging, so --log-format still decides the console format.
+        builder.Services.AddSystemd();
         ConfigureLogging(builder);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = smtp.ShutdownTimeout);
@@ -66,9 +82,19 @@ public static class FakeMxHost
         builder.Services.AddSingleton<SmtpListeners>();
         builder.Services.AddSingleton<SmtpConnectionHandler>();
         builder.Services.AddHostedService<SessionMonitor>();
-        builder.Services.AddSingleton<IEventSink, NullEventSink>();
+        builder.Services.AddEventStore(builder.Configuration);
+        WebEndpoint.AddServices(builder.Services, http);
 
-        builder.WebHost.UseSockets(o => o.Backlog = smtp.ListenBacklog);
+        // Each connection's SMTP work runs on the socket's event thread instead of passing
+        // every read and write through the thread pool: the handler never blocks (replies are
+        // prebuilt, events go to a bounded queue), and with a few cores the hand-offs (thread
+        // wake-ups, context switches) cost more than the SMTP work itself.
+        PreferInlineSocketCompletions();
+        builder.WebHost.UseSockets(o =>
+        {
+            o.Backlog = smtp.ListenBacklog;
+            o.UnsafePreferInlineScheduling = true;
+        });
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             kestrel.AddServerHeader = false;
@@ -91,10 +117,38 @@ public static class FakeMxHost
                     kestrel.Listen(endpoint, Smtp);
                 }
             }
+
+            WebEndpoint.Listen(kestrel, http);
         });
 
         customize?.Invoke(builder);
-        return builder.Build();
+        var app = builder.Build();
+
+        // Connections run on the socket event threads (see UseSockets above). SMTP work never
+        // blocks there, but an HTTP request may (a store query), and it would hold up every
+        // SMTP session sharing its thread; so HTTP requests continue on the thread pool.
+        app.Use(async (context, next) =>
+        {
+            await Task.Yield();
+            await next(context);
+        });
+        WebEndpoint.Map(app);
+        return app;
+    }
+
+    /// <summary>
+    /// Asks the runtime to complete socket operations on its event threads, which Kestrel's
+    /// inline scheduling needs to avoid the thread pool entirely. The runtime reads the
+    /// variable once, when the first socket is created, so it is set before Kestrel starts;
+    /// a value the operator set (0 to opt out) is left alone.
+    /// </summary>
+    private static void PreferInlineSocketCompletions()
+    {
+        const string name = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (Environment.GetEnvironmentVariable(name) is null)
+        {
+            Environment.SetEnvironmentVariable(name, "1");
+        }
     }
 
     private static void AddConfiguration(
@@ -208,10 +262,10 @@ public static class FakeMxHost
 
     private static string MachineFqdn()
     {
-        var name = Dns.GetHostName();
+        var name = System.Net.Dns.GetHostName();
         try
         {
-            var entry = Dns.GetHostEntry(name);
+            var entry = System.Net.Dns.GetHostEntry(name);
             return entry.HostName.Contains('.') ? entry.HostName : name;
         }
         catch (Exception)

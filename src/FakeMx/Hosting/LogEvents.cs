@@ -25,6 +25,23 @@ public static class LogEvents
     public const int LineTooLong = 1116;
     public const int StalledOutput = 1117;
 
+    public const int StoreOpened = 2000;
+    public const int StoreUnavailable = 2001;
+    public const int StoreRecovered = 2002;
+    public const int EventsDropped = 2003;
+    public const int BatchWritten = 2004;
+    public const int Pruned = 2005;
+    public const int PruneFailed = 2006;
+    public const int QueueFlushed = 2007;
+    public const int QueueLost = 2008;
+    public const int SchemaMigrated = 2009;
+
+    public const int HttpListening = 3000;
+    public const int HttpUnauthorized = 3001;
+    public const int HttpBadRequest = 3002;
+    public const int HttpStoreFailed = 3003;
+    public const int HttpUnhealthy = 3004;
+
     public const int Denied = 4000;
     public const int RateLimited = 4001;
     public const int Pregreet = 4002;

@@ -22,8 +22,8 @@ internal static partial class AbuseLog
     public static partial void Pregreet(ILogger logger, string clientIp, int clientPort, long bytes, string text);
 
     [LoggerMessage(LogEvents.NonSmtp, LogLevel.Information,
-        "NON-SMTP [{ClientIp}]:{ClientPort} spoke {Kind}; 421 and close")]
-    public static partial void NonSmtp(ILogger logger, string clientIp, int clientPort, string kind);
+        "NOT SMTP [{ClientIp}]:{ClientPort} spoke {Protocol}; 421 and close")]
+    public static partial void NonSmtp(ILogger logger, string clientIp, int clientPort, string protocol);
 
     [LoggerMessage(LogEvents.ProxyRejected, LogLevel.Warning,
         "PROXY REJECTED [{PeerIp}]:{PeerPort} {Problem}; connection closed")]

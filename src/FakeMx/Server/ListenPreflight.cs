@@ -10,7 +10,9 @@ namespace FakeMx.Server;
 public static class ListenPreflight
 {
     /// <summary>Returns the first problem found, or null when every endpoint can be bound.</summary>
-    public static string? Check(IEnumerable<string> listen)
+    /// <param name="listen">The endpoints, as configured.</param>
+    /// <param name="flag">The flag that sets them, named in the fix.</param>
+    public static string? Check(IEnumerable<string> listen, string flag = "--listen")
     {
         foreach (var text in listen)
         {
@@ -32,24 +34,24 @@ public static class ListenPreflight
             }
             catch (SocketException error)
             {
-                return Explain(text, error.SocketErrorCode);
+                return Explain(text, error.SocketErrorCode, flag);
             }
         }
 
         return null;
     }
 
-    public static string Explain(string endpoint, SocketError? code) => code switch
+    public static string Explain(string endpoint, SocketError? code, string flag = "--listen") => code switch
     {
         SocketError.AccessDenied =>
             $"cannot listen on {endpoint}: permission denied. Ports below 1024 need root or the " +
             "CAP_NET_BIND_SERVICE capability (systemd: AmbientCapabilities=CAP_NET_BIND_SERVICE); " +
-            "or choose another port with --listen ADDR:PORT.",
+            "or choose another port with " + flag + " ADDR:PORT.",
         SocketError.AddressAlreadyInUse =>
             $"cannot listen on {endpoint}: address already in use. Another process holds that port " +
-            "(see `ss -ltnp`); stop it or choose another with --listen ADDR:PORT.",
+            "(see `ss -ltnp`); stop it or choose another with " + flag + " ADDR:PORT.",
         SocketError.AddressNotAvailable =>
-            $"cannot listen on {endpoint}: that address is not on this machine; check --listen.",
-        _ => $"cannot listen on {endpoint}: {code}; check --listen.",
+            $"cannot listen on {endpoint}: that address is not on this machine; check " + flag + ".",
+        _ => $"cannot listen on {endpoint}: {code}; check {flag}.",
     };
 }

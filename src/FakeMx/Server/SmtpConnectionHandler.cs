@@ -360,7 +360,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
         };
 
         _events.TryWrite(sessionEvent);
-        _metrics.SessionFinished(record.Stage, record.End, duration);
+        _metrics.SessionFinished(record.Stage, record.End, record.Deferred, duration);
         SmtpLog.SessionSummary(_logger, connection.ClientIp, connection.Client.Port, record.Helo,
             record.Sender is null ? null : $"<{record.Sender}>", record.RecipientCount, Labels.Stage(record.Stage),
             record.Reply?.Code, (long)duration.TotalMilliseconds, Labels.End(record.End), record.Commands,

@@ -197,6 +197,40 @@ public sealed class ConnectionPolicyTests
         Assert.Contains($"--allow-list: {allow}:3: ", error.Message);
     }
 
+    [Fact]
+    public async Task The_shipped_defaults_refuse_the_31st_connection_of_a_minute_from_one_address()
+    {
+        using var folder = new TempFolder();
+        await using var process = FakeMxProcess.Start(["serve", "--listen", "127.0.0.1:0", "--hostname", "mx.test",
+            "--store", Path.Combine(folder.Path, "events.db")]);
+        var port = await process.WaitForSmtpPortAsync();
+
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.StartsWith("220 ", await BannerAsync("127.0.0.41", port));
+        }
+
+        Assert.StartsWith("421 4.7.0 mx.test Error: too many connections from your address",
+            await BannerAsync("127.0.0.41", port));
+        Assert.StartsWith("220 ", await BannerAsync("127.0.0.42", port));
+    }
+
+    [Fact]
+    public async Task Sighup_reloads_the_lists_and_does_not_stop_the_server()
+    {
+        using var folder = new TempFolder();
+        var deny = folder.Write("deny.txt", "192.0.2.0/24");
+        await using var process = FakeMxProcess.Start(["serve", "--listen", "127.0.0.1:0", "--hostname", "mx.test",
+            "--store", Path.Combine(folder.Path, "events.db"), "--deny-list", deny]);
+        var port = await process.WaitForSmtpPortAsync();
+
+        process.Signal("HUP");
+        Assert.True(await EventuallyAsync(() => Task.FromResult(process.Stdout.Contains("RELOAD requested by SIGHUP"))),
+            process.Stdout);
+        Assert.True(await EventuallyAsync(() => Task.FromResult(process.Stdout.Contains("LIST LOADED deny list"))));
+        Assert.StartsWith("220 ", await BannerAsync("127.0.0.43", port));
+    }
+
     internal static async Task<SmtpWire> GreetedAsync(string address, int port)
     {
         var wire = await SmtpWire.ConnectFromAsync(address, port);

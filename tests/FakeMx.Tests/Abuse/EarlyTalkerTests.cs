@@ -56,7 +56,7 @@ public sealed class EarlyTalkerTests
         var recorded = Assert.Single(await server.Events.WaitForAsync(1));
         Assert.Equal(SessionEnd.NonSmtp, recorded.End);
         Assert.Equal(0, recorded.Commands);
-        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "kind", "http"));
+        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "protocol", "http"));
     }
 
     [Fact]
@@ -85,6 +85,6 @@ public sealed class EarlyTalkerTests
 
         var recorded = Assert.Single(await server.Events.WaitForAsync(1));
         Assert.Equal(SessionEnd.NonSmtp, recorded.End);
-        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "kind", "tls"));
+        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "protocol", "tls"));
     }
 }

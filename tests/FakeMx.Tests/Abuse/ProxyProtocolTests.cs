@@ -94,7 +94,7 @@ public sealed class ProxyProtocolTests
         Assert.Equal(SessionEnd.NonSmtp, recorded.End);
         Assert.Null(recorded.ProxyClientIp);
         Assert.Equal("127.0.0.2", recorded.ClientIp);
-        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "kind", "proxy"));
+        Assert.Equal(1, server.Metrics.Sum("fakemx.smtp.non_smtp", "protocol", "proxy"));
     }
 
     [Theory]

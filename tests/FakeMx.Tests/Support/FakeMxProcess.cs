@@ -63,6 +63,9 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+
+        // Parallel tests must not race for the default web port; a test that cares passes --http.
+        start.Environment["FAKEMX__HTTP__LISTEN"] = "127.0.0.1:0";
         return new FakeMxProcess(Process.Start(start)!);
     }
 
@@ -75,12 +78,17 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
     }
 
     /// <summary>Waits for the LISTEN log line and returns the SMTP port it names.</summary>
-    public async Task<int> WaitForSmtpPortAsync(TimeSpan? timeout = null)
+    public Task<int> WaitForSmtpPortAsync(TimeSpan? timeout = null) => WaitForPortAsync(ListenLine(), timeout);
+
+    /// <summary>Waits for the web endpoint's LISTEN log line and returns the port it names.</summary>
+    public Task<int> WaitForHttpPortAsync(TimeSpan? timeout = null) => WaitForPortAsync(HttpListenLine(), timeout);
+
+    private async Task<int> WaitForPortAsync(Regex listenLine, TimeSpan? timeout)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
         {
-            var match = ListenLine().Match(Stdout);
+            var match = listenLine.Match(Stdout);
             if (match.Success)
             {
                 return int.Parse(match.Groups[1].Value);
@@ -135,4 +143,7 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
 
     [GeneratedRegex(@"LISTEN smtp on [^\s]*:(\d+)")]
     private static partial Regex ListenLine();
+
+    [GeneratedRegex(@"LISTEN http on [^\s]*:(\d+)")]
+    private static partial Regex HttpListenLine();
 }
