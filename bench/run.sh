@@ -124,7 +124,8 @@ start_server() {
       http_port_of[$name]=$(free_port)
       rm -f "$work/$name.db"*
       "$fakemx" serve --listen "127.0.0.1:$port" --hostname "$HOSTNAME_ARG" --defer-at rcpt \
-        --max-connections 20000 --max-connections-per-ip 20000 --store "$work/$name.db" \
+        --max-connections 20000 --max-connections-per-ip 20000 --connection-rate-per-ip off \
+        --connection-rate-per-network off --store "$work/$name.db" \
         --http "127.0.0.1:${http_port_of[$name]}" "$@" > "$out/$name.log" 2>&1 &
       ;;
   esac

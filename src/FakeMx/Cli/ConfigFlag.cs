@@ -16,7 +16,8 @@ public sealed class ConfigFlag
         string description,
         string? defaultText,
         bool repeatable = false,
-        bool isSwitch = false)
+        bool isSwitch = false,
+        string? helpName = null)
     {
         Key = key;
         Repeatable = repeatable;
@@ -44,7 +45,7 @@ public sealed class ConfigFlag
         _option.Description = description;
         if (!isSwitch)
         {
-            _option.HelpName = HelpNameOf(name);
+            _option.HelpName = helpName ?? HelpNameOf(name);
         }
     }
 

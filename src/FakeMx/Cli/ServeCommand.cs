@@ -36,6 +36,39 @@ public static class ServeCommand
         new("--session-timeout", "Smtp:SessionTimeout", "Longest session before 421", "5m"),
         new("--listen-backlog", "Smtp:ListenBacklog", "Kernel accept queue length per listener", "4096"),
         new("--shutdown-timeout", "Smtp:ShutdownTimeout", "Longest wait on SIGTERM before exit", "5s"),
+        new("--connection-rate-per-ip", "Abuse:ConnectionRatePerIp",
+            "New connections per client address, N/PERIOD or off; more get 421", "30/1m", helpName: "N/PERIOD"),
+        new("--connection-rate-per-network", "Abuse:ConnectionRatePerNetwork",
+            "New connections per /24 (IPv4) or /64 (IPv6), N/PERIOD or off; more get 421", "300/1m",
+            helpName: "N/PERIOD"),
+        new("--allow-list", "Abuse:AllowList",
+            "File of CIDRs never rate-limited nor capped per address (reloaded on change and SIGHUP)", null,
+            helpName: "FILE"),
+        new("--deny-list", "Abuse:DenyList", "File of CIDRs answered 554 5.7.1 at connect (reloaded likewise)",
+            null, helpName: "FILE"),
+        new("--proxy-protocol-from", "Abuse:ProxyProtocolFrom",
+            "Trusted proxy network that must send a PROXY v1/v2 header; repeatable", null, repeatable: true,
+            helpName: "CIDR"),
+        new("--proxy-header-timeout", "Abuse:ProxyHeaderTimeout", "Wait for a trusted proxy's header", "5s"),
+        new("--greet-delay", "Abuse:GreetDelay", "Pause before the banner to catch early talkers", "0 (off)",
+            helpName: "DURATION"),
+        new("--tarpit", "Abuse:Tarpit", "Slow replies down: off|stutter|delay", "off", helpName: "MODE"),
+        new("--tarpit-stages", "Abuse:TarpitStages",
+            "Replies to slow: greeting,helo,mail,rcpt,data,other or all", "greeting,helo,mail,rcpt,data"),
+        new("--tarpit-interval", "Abuse:TarpitInterval", "Stutter: pause between chunks", "1s"),
+        new("--tarpit-bytes", "Abuse:TarpitBytes", "Stutter: bytes per chunk", "1", helpName: "N"),
+        new("--tarpit-delay", "Abuse:TarpitDelay", "Delay: how long each reply is held", "10s"),
+        new("--tarpit-max-sessions", "Abuse:TarpitMaxSessions",
+            "Sessions tarpitted at once; the rest get full speed", "100", helpName: "N"),
+        new("--reload-check-interval", "Abuse:ReloadCheckInterval",
+            "How often list and certificate files are checked for changes", "10s"),
+        new("--tls", "Smtp:Tls", "STARTTLS with a generated certificate: self-signed (or off)", "off",
+            helpName: "MODE"),
+        new("--tls-cert", "Smtp:TlsCert", "PEM certificate (chain) for STARTTLS; reloaded on change", null,
+            helpName: "FILE"),
+        new("--tls-key", "Smtp:TlsKey", "PEM private key of --tls-cert", null, helpName: "FILE"),
+        new("--tls-handshake-timeout", "Smtp:TlsHandshakeTimeout", "Longest TLS handshake after STARTTLS",
+            "10s"),
         new("--node", "Node", "Node name recorded with every session", "the machine name"),
         new("--store", "Store:Location",
             "Event store: a SQLite file PATH, or a PostgreSQL connection string (Host=...) or postgresql:// URI",
@@ -158,12 +191,29 @@ public static class ServeCommand
             return $"--defer-at: '{stage}' is not a stage; use connect, helo, mail, rcpt or data";
         }
 
-        foreach (var key in new[] { "Smtp:IdleTimeout", "Smtp:SessionTimeout", "Smtp:ShutdownTimeout" })
+        string[] durations =
+        [
+            "Smtp:IdleTimeout", "Smtp:SessionTimeout", "Smtp:ShutdownTimeout", "Smtp:TlsHandshakeTimeout",
+            "Abuse:ProxyHeaderTimeout", "Abuse:GreetDelay", "Abuse:TarpitInterval", "Abuse:TarpitDelay",
+            "Abuse:ReloadCheckInterval",
+        ];
+        foreach (var key in durations)
         {
-            if (settings.TryGetValue(key, out var text) && !Duration.TryParse(text, out _))
+            if (settings.TryGetValue(key, out var text) && !Duration.TryParse(text, out _)
+                && !(key == "Abuse:GreetDelay" && text is "0" or "off"))
             {
                 return $"--{Labels.Kebab(key.Split(':')[1])}: '{text}' is not a duration; use {Duration.Formats}";
             }
+        }
+
+        if (settings.TryGetValue("Abuse:GreetDelay", out var greet) && greet is "0" or "off")
+        {
+            settings["Abuse:GreetDelay"] = "0s";
+        }
+
+        if (settings.TryGetValue("Abuse:Tarpit", out var tarpit) && !Labels.TryParse<TarpitMode>(tarpit ?? "", out _))
+        {
+            return $"--tarpit: '{tarpit}' is not a mode; use off, stutter or delay";
         }
 
         foreach (var flag in Flags.Where(f => f.Option.HelpName == "N" || IsNumeric(f.Key)))
@@ -190,6 +240,7 @@ public static class ServeCommand
     }
 
     private static bool IsNumeric(string key) =>
-        key.StartsWith("Smtp:Max", StringComparison.Ordinal) || key == "Smtp:ListenBacklog"
+        key.StartsWith("Smtp:Max", StringComparison.Ordinal)
+        || key is "Smtp:ListenBacklog" or "Abuse:TarpitBytes" or "Abuse:TarpitMaxSessions"
         || key is "Store:RetentionDays" or "Store:QueueCapacity" or "Store:BatchSize" or "Store:MaxRecipients";
 }

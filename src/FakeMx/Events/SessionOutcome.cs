@@ -28,7 +28,9 @@ public static class SessionOutcomes
 
         return end switch
         {
-            SessionEnd.ConnectionLimit or SessionEnd.ClientLimit => SessionOutcome.Refused,
+            SessionEnd.ConnectionLimit or SessionEnd.ClientLimit or SessionEnd.Denied or SessionEnd.RateLimited
+                or SessionEnd.NetworkRateLimited or SessionEnd.NonSmtp or SessionEnd.ProxyRejected
+                or SessionEnd.TlsFailed => SessionOutcome.Refused,
             SessionEnd.IdleTimeout or SessionEnd.SessionTimeout => SessionOutcome.Timeout,
             SessionEnd.ErrorLimit or SessionEnd.CommandLimit => SessionOutcome.Limit,
             SessionEnd.Shutdown => SessionOutcome.Shutdown,

@@ -49,6 +49,7 @@ public static class FakeMxHost
 
         AddConfiguration(builder.Configuration, configFile, flags);
         var smtp = BindSmtpOptions(builder.Configuration);
+        var (abuse, tls) = BindAbuseOptions(builder.Configuration, smtp);
         var http = HttpOptions.Bind(builder.Configuration, smtp.Listen, out var httpProblems);
         if (httpProblems.Count > 0)
         {
@@ -67,6 +68,16 @@ public static class FakeMxHost
         builder.Services.AddSingleton(new SmtpReplies(smtp.Hostname!, smtp.ReplyText, smtp.MaxMessageSize));
         builder.Services.AddSingleton(new NodeIdentity(node));
         builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton(abuse);
+        builder.Services.AddSingleton(tls);
+
+        // Loaded here, not on first use, so a bad list or certificate stops the start with a
+        // clear message instead of failing the first connection.
+        builder.Services.AddSingleton(new AccessLists(abuse));
+        builder.Services.AddSingleton(new TlsCertificates(tls, smtp.Hostname!));
+        builder.Services.AddSingleton<ConnectionPolicy>();
+        builder.Services.AddSingleton<Tarpit>();
+        builder.Services.AddHostedService<FileReloader>();
         builder.Services.AddSingleton<FakeMxMetrics>();
         builder.Services.AddSingleton<SmtpListeners>();
         builder.Services.AddSingleton<SmtpConnectionHandler>();
@@ -187,6 +198,30 @@ public static class FakeMxHost
         }
 
         return smtp;
+    }
+
+    private static (AbuseOptions, TlsOptions) BindAbuseOptions(IConfiguration configuration, SmtpOptions smtp)
+    {
+        var abuse = new AbuseOptions();
+        var tls = new TlsOptions();
+        try
+        {
+            configuration.GetSection(AbuseOptions.Section).Bind(abuse);
+            configuration.GetSection(SmtpOptions.Section).Bind(tls);
+        }
+        catch (InvalidOperationException error)
+        {
+            var cause = error.InnerException?.Message ?? string.Empty;
+            throw new ConfigurationProblem($"{error.Message.TrimEnd('.')}. {cause}".Trim());
+        }
+
+        var problems = AbuseOptionsValidator.Validate(abuse, tls, smtp.IdleTimeout);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationProblem(problems);
+        }
+
+        return (abuse, tls);
     }
 
     private static void ConfigureLogging(WebApplicationBuilder builder)

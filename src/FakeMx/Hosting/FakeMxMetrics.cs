@@ -27,6 +27,9 @@ public sealed class FakeMxMetrics : IDisposable
     private readonly Counter<long> _eventsDropped;
     private readonly Counter<long> _storeFailures;
     private readonly Histogram<double> _storeWriteDuration;
+    private readonly Counter<long> _tlsHandshakes;
+    private readonly Counter<long> _proxyHeaders;
+    private readonly UpDownCounter<long> _tarpitted;
     private Func<long>? _eventQueueDepth;
 
     public FakeMxMetrics(IMeterFactory meterFactory)
@@ -51,7 +54,13 @@ public sealed class FakeMxMetrics : IDisposable
         _pregreet = _meter.CreateCounter<long>("fakemx.smtp.pregreet", "{session}",
             "SMTP clients that talked before the banner (early talkers).");
         _nonSmtp = _meter.CreateCounter<long>("fakemx.smtp.non_smtp", "{session}",
-            "Connections that spoke another protocol on the SMTP port, by protocol (http, tls, other).");
+            "Connections that spoke another protocol on the SMTP port, by protocol (http, tls, proxy).");
+        _tlsHandshakes = _meter.CreateCounter<long>("fakemx.smtp.tls_handshakes", "{handshake}",
+            "TLS handshakes after STARTTLS, by result and protocol version.");
+        _proxyHeaders = _meter.CreateCounter<long>("fakemx.smtp.proxy_headers", "{header}",
+            "PROXY protocol headers from trusted proxies, by result.");
+        _tarpitted = _meter.CreateUpDownCounter<long>("fakemx.smtp.tarpit.sessions", "{session}",
+            "SMTP sessions being tarpitted now.");
 
         _eventsWritten = _meter.CreateCounter<long>("fakemx.events.written", "{event}",
             "Session events committed to the store.");
@@ -97,9 +106,19 @@ public sealed class FakeMxMetrics : IDisposable
     /// <summary>A client talked before the banner.</summary>
     public void Pregreet() => _pregreet.Add(1);
 
-    /// <summary>A client spoke <paramref name="protocol"/> (http, tls, other) instead of SMTP.</summary>
+    /// <summary>A client spoke <paramref name="protocol"/> (http, tls, proxy) instead of SMTP.</summary>
     public void NonSmtp(string protocol) =>
         _nonSmtp.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
+
+    public void TlsHandshake(string result, string version) =>
+        _tlsHandshakes.Add(1,
+            new KeyValuePair<string, object?>("result", result),
+            new KeyValuePair<string, object?>("version", version));
+
+    public void ProxyHeader(string result) =>
+        _proxyHeaders.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public void Tarpitted(int delta) => _tarpitted.Add(delta);
 
     /// <summary>Reports the event queue's depth through <paramref name="depth"/> from now on.</summary>
     public void TrackEventQueue(Func<long> depth) => _eventQueueDepth = depth;

@@ -41,4 +41,19 @@ public static class LogEvents
     public const int HttpBadRequest = 3002;
     public const int HttpStoreFailed = 3003;
     public const int HttpUnhealthy = 3004;
+
+    public const int Denied = 4000;
+    public const int RateLimited = 4001;
+    public const int Pregreet = 4002;
+    public const int NonSmtp = 4003;
+    public const int ProxyRejected = 4004;
+    public const int ProxyAccepted = 4005;
+    public const int TlsFailed = 4006;
+    public const int TlsStarted = 4007;
+    public const int StartTlsInjection = 4008;
+    public const int ListLoaded = 4010;
+    public const int ListRejected = 4011;
+    public const int CertificateLoaded = 4012;
+    public const int CertificateRejected = 4013;
+    public const int ReloadRequested = 4014;
 }

@@ -10,6 +10,9 @@ internal enum Admission
     ConnectionLimit,
     ClientLimit,
     ShuttingDown,
+    Denied,
+    RateLimited,
+    NetworkRateLimited,
 }
 
 /// <summary>
@@ -54,9 +57,10 @@ internal sealed class ConnectionRegistry
 
     /// <summary>
     /// Admits <paramref name="connection"/> or says why not. Only an admitted connection is
-    /// registered, and must be given back with <see cref="Release"/>.
+    /// registered, and must be given back with <see cref="Release"/>. With
+    /// <paramref name="capPerClient"/> false (an allow-listed client) only the global cap applies.
     /// </summary>
-    public Admission TryAdmit(SmtpConnection connection, out int openNow)
+    public Admission TryAdmit(SmtpConnection connection, bool capPerClient, out int openNow)
     {
         var address = connection.Client.Address;
         lock (_lock)
@@ -72,14 +76,19 @@ internal sealed class ConnectionRegistry
                 return Admission.ConnectionLimit;
             }
 
-            _perClient.TryGetValue(address, out var fromClient);
-            if (fromClient >= _options.MaxConnectionsPerIp)
+            if (capPerClient)
             {
-                openNow = fromClient;
-                return Admission.ClientLimit;
+                _perClient.TryGetValue(address, out var fromClient);
+                if (fromClient >= _options.MaxConnectionsPerIp)
+                {
+                    openNow = fromClient;
+                    return Admission.ClientLimit;
+                }
+
+                _perClient[address] = fromClient + 1;
             }
 
-            _perClient[address] = fromClient + 1;
+            connection.CountedPerClient = capPerClient;
             _open.Add(connection);
             return Admission.Admitted;
         }
@@ -90,7 +99,7 @@ internal sealed class ConnectionRegistry
         var address = connection.Client.Address;
         lock (_lock)
         {
-            if (!_open.Remove(connection))
+            if (!_open.Remove(connection) || !connection.CountedPerClient)
             {
                 return;
             }

@@ -13,11 +13,13 @@ internal sealed class SmtpConnection
 {
     private int _requestedEnd = (int)SessionEnd.Open;
     private bool _flushing;
+    private CancellationTokenSource? _endSource;
 
-    public SmtpConnection(ConnectionContext context, IPEndPoint client, long startMillis)
+    public SmtpConnection(ConnectionContext context, IPEndPoint peer, long startMillis)
     {
         Context = context;
-        Client = client;
+        Peer = peer;
+        Client = peer;
         Input = context.Transport.Input;
         Output = context.Transport.Output;
         StartMillis = startMillis;
@@ -27,10 +29,37 @@ internal sealed class SmtpConnection
 
     public ConnectionContext Context { get; }
 
-    /// <summary>The client: the TCP peer, with IPv4-mapped IPv6 addresses unmapped.</summary>
-    public IPEndPoint Client { get; }
+    /// <summary>The TCP peer, with IPv4-mapped IPv6 addresses unmapped: the client, or a proxy.</summary>
+    public IPEndPoint Peer { get; }
+
+    /// <summary>
+    /// The client every limit, list, log and event uses: the address a trusted proxy's PROXY
+    /// header named, else the TCP peer. Set before admission and never changed after.
+    /// </summary>
+    public IPEndPoint Client { get; private set; }
 
     public string ClientIp => Client.Address.ToString();
+
+    /// <summary>True when a PROXY header replaced the peer as the client.</summary>
+    public bool Proxied { get; private set; }
+
+    /// <summary>True when the registry counted this connection against its address's cap.</summary>
+    public bool CountedPerClient { get; set; }
+
+    /// <summary>True while this session holds one of the tarpit's places.</summary>
+    public bool Tarpitted { get; set; }
+
+    /// <summary>True when the client sent anything before the banner.</summary>
+    public bool Pregreet { get; set; }
+
+    /// <summary>True once the first bytes were checked for other protocols (HTTP, TLS, PROXY).</summary>
+    public bool FirstBytesChecked { get; set; }
+
+    /// <summary>The TLS protocol after STARTTLS, such as <c>TLSv1.3</c>; null in plain text.</summary>
+    public string? TlsVersion { get; set; }
+
+    /// <summary>The TLS stream after STARTTLS, disposed with the connection.</summary>
+    public IDisposable? TlsStream { get; set; }
 
     public PipeReader Input { get; set; }
 
@@ -55,6 +84,42 @@ internal sealed class SmtpConnection
         set => Volatile.Write(ref _flushing, value);
     }
 
+    /// <summary>
+    /// Cancelled when an end is requested: for waits that are not reads (the greet delay, the
+    /// tarpit, the TLS handshake). Created on first use, so a plain session never pays for it.
+    /// </summary>
+    public CancellationToken EndToken
+    {
+        get
+        {
+            var source = Volatile.Read(ref _endSource);
+            if (source is null)
+            {
+                source = new CancellationTokenSource();
+                var existing = Interlocked.CompareExchange(ref _endSource, source, null);
+                if (existing is not null)
+                {
+                    source.Dispose();
+                    source = existing;
+                }
+                else if (RequestedEnd != SessionEnd.Open)
+                {
+                    source.Cancel();
+                }
+            }
+
+            return source.Token;
+        }
+    }
+
+    /// <summary>Makes the client named by a trusted proxy's header the client of this connection.</summary>
+    public void UseProxiedClient(IPEndPoint client)
+    {
+        var address = client.Address.IsIPv4MappedToIPv6 ? client.Address.MapToIPv4() : client.Address;
+        Client = new IPEndPoint(address, client.Port);
+        Proxied = true;
+    }
+
     /// <summary>Why the monitor or shutdown asked this connection to end, if it did.</summary>
     public SessionEnd RequestedEnd => (SessionEnd)Volatile.Read(ref _requestedEnd);
 
@@ -71,6 +136,7 @@ internal sealed class SmtpConnection
         }
 
         Input.CancelPendingRead();
+        Volatile.Read(ref _endSource)?.Cancel();
         AbortIfStalled();
     }
 

@@ -9,15 +9,24 @@ using Microsoft.Extensions.Logging;
 namespace FakeMx.Server;
 
 /// <summary>
-/// Kestrel's entry point for an SMTP connection: admits it, runs its <see cref="SmtpSession"/>
+/// Kestrel's entry point for an SMTP connection: reads a trusted proxy's PROXY header, admits
+/// the connection through the <see cref="ConnectionPolicy"/>, runs its <see cref="SmtpSession"/>
 /// over the connection's pipes, and records the finished session. Replies to pipelined
 /// commands are written in order and flushed together once the client's input is used up.
+/// The abuse protections live in the partial files beside this one: Refusal (admission
+/// answers), ProxyProtocol, EarlyTalker (greet delay, pregreet, non-SMTP) and StartTls.
 /// </summary>
-internal sealed class SmtpConnectionHandler : ConnectionHandler
+internal sealed partial class SmtpConnectionHandler : ConnectionHandler
 {
     private readonly SmtpOptions _options;
     private readonly SmtpReplies _replies;
-    private readonly ConnectionRegistry _registry;
+    private readonly ConnectionPolicy _policy;
+    private readonly AbuseOptions _abuse;
+    private readonly Tarpit _tarpit;
+    private readonly TlsCertificates _certificates;
+    private readonly TlsOptions _tls;
+    private readonly CidrSet _trustedProxies;
+    private readonly ClientLogThrottle _logThrottle = new(TimeSpan.FromMinutes(1));
     private readonly IEventSink _events;
     private readonly FakeMxMetrics _metrics;
     private readonly NodeIdentity _node;
@@ -26,7 +35,11 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     public SmtpConnectionHandler(
         SmtpOptions options,
         SmtpReplies replies,
-        ConnectionRegistry registry,
+        ConnectionPolicy policy,
+        AbuseOptions abuse,
+        Tarpit tarpit,
+        TlsCertificates certificates,
+        TlsOptions tls,
         IEventSink events,
         FakeMxMetrics metrics,
         NodeIdentity node,
@@ -34,24 +47,36 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     {
         _options = options;
         _replies = replies;
-        _registry = registry;
+        _policy = policy;
+        _abuse = abuse;
+        _tarpit = tarpit;
+        _certificates = certificates;
+        _tls = tls;
         _events = events;
         _metrics = metrics;
         _node = node;
         _logger = logger;
+        _trustedProxies = TrustedProxies(abuse);
     }
 
     public override async Task OnConnectedAsync(ConnectionContext context)
     {
-        var connection = new SmtpConnection(context, ClientOf(context), Environment.TickCount64);
-        var session = new SmtpSession(_options, _replies);
-        var admission = _registry.TryAdmit(connection, out var openNow);
+        var connection = new SmtpConnection(context, PeerOf(context), Environment.TickCount64);
+        var session = new SmtpSession(_options, _replies, _certificates.IsEnabled);
         _metrics.ConnectionOpened();
 
         try
         {
+            if (!_trustedProxies.IsEmpty && _trustedProxies.Contains(connection.Peer.Address)
+                && !await ReadProxyHeaderAsync(connection, session))
+            {
+                return;
+            }
+
+            var admission = _policy.Admit(connection, out var openNow);
             if (admission == Admission.Admitted)
             {
+                _tarpit.TryEnter(connection);
                 await ConverseAsync(connection, session);
             }
             else
@@ -78,7 +103,9 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         }
         finally
         {
-            _registry.Release(connection);
+            _tarpit.Leave(connection);
+            _policy.Release(connection);
+            connection.TlsStream?.Dispose();
             _metrics.ConnectionClosed();
             Finish(connection, session.Record);
         }
@@ -86,7 +113,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
 
     private async Task ConverseAsync(SmtpConnection connection, SmtpSession session)
     {
-        if (!await SendAsync(connection, session.Start()) || session.IsClosed)
+        if (!await GreetAsync(connection, session) || session.IsClosed)
         {
             return;
         }
@@ -110,7 +137,25 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             connection.BytesIn += buffer.Length - unread;
             connection.LastActivityMillis = Environment.TickCount64;
 
-            while (!session.IsClosed)
+            if (!connection.FirstBytesChecked)
+            {
+                var first = CheckFirstBytes(connection, session, buffer);
+                if (first == FirstBytes.Other)
+                {
+                    input.AdvanceTo(buffer.End);
+                    await SendAsync(connection, session.Record.Reply!);
+                    return;
+                }
+
+                if (first == FirstBytes.Undecided && !result.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    unread = buffer.Length;
+                    continue;
+                }
+            }
+
+            while (!session.IsClosed && !session.IsAwaitingTls)
             {
                 var frame = framer.TryReadLine(ref buffer, out var line);
                 if (frame == FrameResult.NeedMore)
@@ -118,8 +163,32 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
                     break;
                 }
 
-                var reply = frame == FrameResult.Line ? Process(connection, session, line) : TooLong(connection, session);
-                Write(connection, reply);
+                var reply = frame == FrameResult.Line
+                    ? Process(connection, session, line)
+                    : TooLong(connection, session);
+
+                // The 220 to STARTTLS goes at once: the handshake that follows must not wait.
+                var stage = session.IsAwaitingTls ? TarpitStages.None : Tarpit.StageOf(session.LastVerb);
+                if (!await WriteReplyAsync(connection, reply, stage))
+                {
+                    session.Terminate(SessionEnd.ClientClosed);
+                    return;
+                }
+            }
+
+            if (session.IsAwaitingTls)
+            {
+                // RFC 3207 §4.2: whatever the client pipelined after STARTTLS is dropped unread.
+                var pipelined = buffer.Length;
+                input.AdvanceTo(buffer.End);
+                if (!await StartTlsAsync(connection, session, pipelined))
+                {
+                    return;
+                }
+
+                framer = new SmtpLineFramer();
+                unread = 0;
+                continue;
             }
 
             input.AdvanceTo(buffer.Start, buffer.End);
@@ -170,31 +239,6 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
         return session.LineTooLong();
     }
 
-    private async Task RefuseAsync(SmtpConnection connection, SmtpSession session, Admission admission, int openNow)
-    {
-        var (reply, end) = admission switch
-        {
-            Admission.ConnectionLimit => (_replies.ConnectionLimit, SessionEnd.ConnectionLimit),
-            Admission.ClientLimit => (_replies.ClientLimit, SessionEnd.ClientLimit),
-            _ => (_replies.Shutdown, SessionEnd.Shutdown),
-        };
-
-        session.Record.Reply = reply;
-        session.Terminate(end);
-        _metrics.ConnectionRefused(Labels.End(end));
-
-        if (end == SessionEnd.ConnectionLimit)
-        {
-            SmtpLog.ConnectionLimit(_logger, connection.ClientIp, connection.Client.Port, openNow);
-        }
-        else if (end == SessionEnd.ClientLimit)
-        {
-            SmtpLog.ClientLimit(_logger, connection.ClientIp, connection.Client.Port, openNow);
-        }
-
-        await SendAsync(connection, reply);
-    }
-
     /// <summary>Ends a session the monitor or shutdown asked to end, with its own 421.</summary>
     private async Task EndAsync(SmtpConnection connection, SmtpSession session, SessionEnd end)
     {
@@ -215,6 +259,27 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
     private void Write(SmtpConnection connection, SmtpReply reply)
     {
         connection.Output.Write(reply.Wire.Span);
+        Count(connection, reply);
+    }
+
+    /// <summary>
+    /// Writes a reply, through the tarpit when this session and stage are tarpitted (which
+    /// flushes); false when the client is gone.
+    /// </summary>
+    private ValueTask<bool> WriteReplyAsync(SmtpConnection connection, SmtpReply reply, TarpitStages stage)
+    {
+        if (_tarpit.Applies(connection, stage, reply))
+        {
+            Count(connection, reply);
+            return _tarpit.SendAsync(connection, reply.Wire);
+        }
+
+        Write(connection, reply);
+        return ValueTask.FromResult(true);
+    }
+
+    private void Count(SmtpConnection connection, SmtpReply reply)
+    {
         connection.BytesOut += reply.Wire.Length;
         _metrics.Reply(reply.Code);
     }
@@ -271,8 +336,13 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             StartTime = connection.StartTime,
             EndTime = endTime,
             Node = _node.Name,
-            PeerIp = connection.ClientIp,
-            PeerPort = connection.Client.Port,
+            PeerIp = connection.Peer.Address.ToString(),
+            PeerPort = connection.Peer.Port,
+            ProxyClientIp = connection.Proxied ? connection.ClientIp : null,
+            ProxyClientPort = connection.Proxied ? connection.Client.Port : null,
+            Tls = connection.TlsVersion is not null,
+            TlsVersion = connection.TlsVersion,
+            Pregreet = connection.Pregreet,
             LocalEndpoint = connection.Context.LocalEndPoint?.ToString() ?? string.Empty,
             Helo = record.Helo,
             MailFrom = record.Sender,
@@ -297,7 +367,7 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             record.Errors);
     }
 
-    private static IPEndPoint ClientOf(ConnectionContext context)
+    private static IPEndPoint PeerOf(ConnectionContext context)
     {
         if (context.RemoteEndPoint is not IPEndPoint remote)
         {
@@ -308,6 +378,12 @@ internal sealed class SmtpConnectionHandler : ConnectionHandler
             ? new IPEndPoint(remote.Address.MapToIPv4(), remote.Port)
             : remote;
     }
+
+    private static CidrSet TrustedProxies(AbuseOptions abuse) => CidrSet.Of(abuse.ProxyProtocolFrom.Select(text =>
+    {
+        CidrSet.TryParseEntry(text.Trim(), out var network, out var prefix, out _);
+        return (network, prefix);
+    }));
 
     private static bool IsNetworkFailure(Exception error) =>
         error is ConnectionResetException or ConnectionAbortedException or IOException

@@ -38,4 +38,22 @@ public enum SessionEnd
 
     /// <summary>The connection failed (reset, broken pipe).</summary>
     NetworkError,
+
+    /// <summary>Refused at connect: the client is on the deny list (554 5.7.1).</summary>
+    Denied,
+
+    /// <summary>Refused at connect: the client address opened connections too fast.</summary>
+    RateLimited,
+
+    /// <summary>Refused at connect: the client's /24 or /64 network opened connections too fast.</summary>
+    NetworkRateLimited,
+
+    /// <summary>The client spoke something else: HTTP, a TLS handshake, or an untrusted PROXY header.</summary>
+    NonSmtp,
+
+    /// <summary>A trusted proxy sent a missing, malformed, oversized or late PROXY header.</summary>
+    ProxyRejected,
+
+    /// <summary>The TLS handshake after STARTTLS failed or timed out.</summary>
+    TlsFailed,
 }

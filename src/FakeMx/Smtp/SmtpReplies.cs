@@ -25,15 +25,15 @@ public sealed class SmtpReplies
         Deferred = new(451, $"4.7.1 {deferText}");
 
         Helo = new(250, hostname);
-        Ehlo = new(250,
-        [
-            hostname,
-            "PIPELINING",
-            $"SIZE {maxMessageSize}",
-            "8BITMIME",
-            "ENHANCEDSTATUSCODES",
-            "SMTPUTF8",
-        ]);
+        string[] extensions = ["PIPELINING", $"SIZE {maxMessageSize}", "8BITMIME", "ENHANCEDSTATUSCODES", "SMTPUTF8"];
+        Ehlo = new(250, [hostname, .. extensions]);
+
+        // RFC 3207 §4: STARTTLS is advertised only while TLS is on offer and not yet active.
+        EhloWithStartTls = new(250, [hostname, .. extensions[..2], "STARTTLS", .. extensions[2..]]);
+        StartTlsReady = new(220, "2.0.0 Ready to start TLS");
+        StartTlsSyntax = new(501, "5.5.4 Syntax: STARTTLS");
+        TlsActive = new(503, "5.5.1 Error: TLS already active");
+        TransactionInProgress = new(503, "5.5.1 Error: MAIL transaction in progress");
 
         SenderOk = new(250, "2.1.0 Ok");
         RecipientOk = new(250, "2.1.5 Ok");
@@ -77,6 +77,15 @@ public sealed class SmtpReplies
             closesSession: true);
         Shutdown = new(421, $"4.3.2 {hostname} Service shutting down, try again later",
             closesSession: true);
+
+        // At connect only 220 and 554 are defined (RFC 5321 §4.3.2) besides 421: 554 is the
+        // permanent "go away" for denied networks; 5.7.1 = "delivery not authorized".
+        Denied = new(554, $"5.7.1 {hostname} Error: access denied for your address", closesSession: true);
+        RateLimited = new(421, $"4.7.0 {hostname} Error: too many connections from your address, slow down",
+            closesSession: true);
+        NetworkRateLimited = new(421, $"4.7.0 {hostname} Error: too many connections from your network",
+            closesSession: true);
+        NonSmtp = new(421, $"4.7.0 {hostname} Error: this is an SMTP server", closesSession: true);
     }
 
     public string Hostname { get; }
@@ -88,6 +97,13 @@ public sealed class SmtpReplies
 
     public SmtpReply Helo { get; }
     public SmtpReply Ehlo { get; }
+
+    /// <summary>The EHLO reply while STARTTLS is offered and TLS is not yet active.</summary>
+    public SmtpReply EhloWithStartTls { get; }
+    public SmtpReply StartTlsReady { get; }
+    public SmtpReply StartTlsSyntax { get; }
+    public SmtpReply TlsActive { get; }
+    public SmtpReply TransactionInProgress { get; }
     public SmtpReply SenderOk { get; }
     public SmtpReply RecipientOk { get; }
     public SmtpReply ResetOk { get; }
@@ -123,4 +139,8 @@ public sealed class SmtpReplies
     public SmtpReply ConnectionLimit { get; }
     public SmtpReply ClientLimit { get; }
     public SmtpReply Shutdown { get; }
+    public SmtpReply Denied { get; }
+    public SmtpReply RateLimited { get; }
+    public SmtpReply NetworkRateLimited { get; }
+    public SmtpReply NonSmtp { get; }
 }

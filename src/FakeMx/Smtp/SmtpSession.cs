@@ -17,6 +17,10 @@
  *   line length §4.5.3.1.4, at least 100 recipients §4.5.3.1.8.
  *   RFC 1869/1870 (SIZE), RFC 6152 (8BITMIME), RFC 2920 (PIPELINING), RFC 2034 and 3463
  *   (enhanced status codes), RFC 6531 (SMTPUTF8).
+ *   RFC 3207 (STARTTLS), when the server offers it: 220 then nothing until the handshake is
+ *   done, and the session starts over (the client must EHLO again). Whatever the client
+ *   pipelined after STARTTLS is never read as a command (§4.2): the session refuses to process
+ *   a line while it awaits TLS, and the server drops those bytes.
  *   Not: RFC 3030 (CHUNKING/BDAT), RFC 3461 (DSN), RFC 4954 (AUTH): answered 502 or 555.
  *   Knowingly lenient, like Postfix's default: bare LF ends a line, a space after "FROM:" and
  *   a path without angle brackets are accepted, UTF-8 addresses are accepted without the
@@ -49,16 +53,30 @@ public sealed class SmtpSession
     private SmtpState _state = SmtpState.Connected;
     private int _transactionRecipients;
 
-    public SmtpSession(SmtpOptions options, SmtpReplies replies)
+    /// <param name="options">The conversation's limits and deferral stage.</param>
+    /// <param name="replies">The replies, built once for the server.</param>
+    /// <param name="offerStartTls">True when a certificate is configured: EHLO advertises
+    /// STARTTLS and the verb is accepted.</param>
+    public SmtpSession(SmtpOptions options, SmtpReplies replies, bool offerStartTls = false)
     {
         _options = options;
         _replies = replies;
+        StartTls = offerStartTls ? StartTlsOffer.Offered : StartTlsOffer.NotOffered;
     }
 
     public SessionRecord Record { get; } = new();
 
     /// <summary>True once a reply that closes the session has been given.</summary>
     public bool IsClosed => _state == SmtpState.Closed;
+
+    /// <summary>
+    /// True after STARTTLS was answered 220: the server must discard every byte still buffered
+    /// and start the TLS handshake, then call <see cref="TlsStarted"/>.
+    /// </summary>
+    public bool IsAwaitingTls => _state == SmtpState.AwaitingTls;
+
+    /// <summary>Whether STARTTLS is on offer, or already done.</summary>
+    public StartTlsOffer StartTls { get; private set; }
 
     /// <summary>The verb of the last command processed, for per-command logs and metrics.</summary>
     public SmtpVerb LastVerb { get; private set; }
@@ -106,6 +124,23 @@ public sealed class SmtpSession
     }
 
     /// <summary>
+    /// Tells the session that the TLS handshake after STARTTLS succeeded. Per RFC 3207 §4.2 the
+    /// server forgets what the client said before: the client must say EHLO again, and the
+    /// EHLO reply no longer offers STARTTLS. What was recorded for the event is kept.
+    /// </summary>
+    public void TlsStarted()
+    {
+        if (_state != SmtpState.AwaitingTls)
+        {
+            throw new InvalidOperationException("TLS can only start after STARTTLS was accepted.");
+        }
+
+        StartTls = StartTlsOffer.Active;
+        _transactionRecipients = 0;
+        _state = SmtpState.Connected;
+    }
+
+    /// <summary>
     /// Ends the session from outside (a timeout, shutdown, the client leaving) and returns
     /// the reply to send, if any.
     /// </summary>
@@ -136,7 +171,7 @@ public sealed class SmtpSession
 
     private SmtpReply Answer(SmtpCommand command)
     {
-        var refusal = SmtpStateTable.Check(_state, command.Verb, Record.Deferred, _replies);
+        var refusal = SmtpStateTable.Check(_state, command.Verb, Record.Deferred, _replies, StartTls);
         if (refusal is not null)
         {
             return refusal;
@@ -153,7 +188,8 @@ public sealed class SmtpSession
             SmtpVerb.Quit => Close(_replies.Quit, SessionEnd.Quit),
             SmtpVerb.Vrfy => command.Argument.IsEmpty ? _replies.VrfySyntax : _replies.Vrfy,
             SmtpVerb.Help => _replies.Help,
-            SmtpVerb.StartTls or SmtpVerb.NotImplemented => _replies.NotImplemented,
+            SmtpVerb.StartTls => BeginTls(command.Argument),
+            SmtpVerb.NotImplemented => _replies.NotImplemented,
             _ => _replies.UnknownCommand,
         };
     }
@@ -177,7 +213,23 @@ public sealed class SmtpSession
             return Defer(_replies.DeferredHelo);
         }
 
-        return extended ? _replies.Ehlo : _replies.Helo;
+        if (!extended)
+        {
+            return _replies.Helo;
+        }
+
+        return StartTls == StartTlsOffer.Offered ? _replies.EhloWithStartTls : _replies.Ehlo;
+    }
+
+    private SmtpReply BeginTls(ReadOnlySpan<byte> argument)
+    {
+        if (!argument.IsEmpty)
+        {
+            return _replies.StartTlsSyntax;
+        }
+
+        _state = SmtpState.AwaitingTls;
+        return _replies.StartTlsReady;
     }
 
     private SmtpReply Mail(ReadOnlySpan<byte> argument)
@@ -372,6 +424,12 @@ public sealed class SmtpSession
         if (IsClosed)
         {
             throw new InvalidOperationException("The SMTP session is closed.");
+        }
+
+        if (IsAwaitingTls)
+        {
+            // Reading a command here would be the STARTTLS injection RFC 3207 §4.2 warns of.
+            throw new InvalidOperationException("The SMTP session awaits the TLS handshake; no command may be read.");
         }
     }
 }

@@ -17,4 +17,10 @@ public enum SmtpState
 
     /// <summary>A closing reply was sent; no more commands are read.</summary>
     Closed,
+
+    /// <summary>
+    /// STARTTLS was answered 220: the next bytes are a TLS handshake, not commands. Anything
+    /// the client pipelined after STARTTLS must be discarded unread (RFC 3207 §4.2).
+    /// </summary>
+    AwaitingTls,
 }

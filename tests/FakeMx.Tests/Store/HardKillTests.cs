@@ -17,8 +17,9 @@ public sealed partial class HardKillTests : IDisposable
     [Fact]
     public async Task A_SIGKILL_during_load_loses_no_committed_batch_and_leaves_the_file_intact()
     {
-        await using var server = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0", "--node", "doomed",
-            "--store", DbPath, "--store-batch", "20", "--log-level", "debug", "--max-connections-per-ip", "100");
+        await using var server = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0",
+            "--node", "doomed", "--store", DbPath, "--store-batch", "20", "--log-level", "debug",
+            "--max-connections-per-ip", "100", "--connection-rate-per-ip", "off", "--connection-rate-per-network", "off");
         var listening = await server.WaitForLineAsync(l => l.Contains("LISTEN smtp"));
         var port = int.Parse(ListenPort().Match(listening).Groups[1].Value);
         await server.WaitForLineAsync(l => l.Contains("STORE open"));

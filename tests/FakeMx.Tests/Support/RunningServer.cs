@@ -25,6 +25,7 @@ public sealed class RunningServer : IAsyncDisposable
         Events = events;
         Logs = logs;
         Port = app.Services.GetRequiredService<SmtpListeners>().Endpoints[0].Port;
+        Metrics = new CapturedMetrics(app.Services.GetRequiredService<FakeMxMetrics>().Meter);
         HttpPort = app.Services.GetRequiredService<WebListener>().Endpoint?.Port ?? 0;
     }
 
@@ -38,6 +39,9 @@ public sealed class RunningServer : IAsyncDisposable
     public CapturedEvents Events { get; }
 
     public CapturedLogs Logs { get; }
+
+    /// <summary>Every measurement of this server's own meter since it started.</summary>
+    public CapturedMetrics Metrics { get; }
 
     public IServiceProvider Services => _app.Services;
 
@@ -63,6 +67,10 @@ public sealed class RunningServer : IAsyncDisposable
             ["Node"] = "test-node",
             ["Logging:LogLevel:Default"] = "Debug",
             ["Store:Location"] = store ?? Path.Combine(scratch!, "events.db"),
+
+            // Tests make many sessions a minute from 127.0.0.1; the abuse tests set rates themselves.
+            ["Abuse:ConnectionRatePerIp"] = "off",
+            ["Abuse:ConnectionRatePerNetwork"] = "off",
         };
         foreach (var (key, value) in settings)
         {
@@ -94,6 +102,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Metrics.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         if (_scratch is not null)

@@ -27,6 +27,20 @@ public sealed class SmtpWire : IAsyncDisposable
         return new SmtpWire(client);
     }
 
+    /// <summary>
+    /// Connects from a chosen loopback address (127.0.0.2, 127.0.0.3, ...), so one test can
+    /// play several distinct clients: Linux routes all of 127.0.0.0/8 to the loopback device.
+    /// </summary>
+    public static async Task<SmtpWire> ConnectFromAsync(string localAddress, int port)
+    {
+        var client = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(localAddress), 0));
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        return new SmtpWire(client);
+    }
+
+    /// <summary>The underlying stream, for tests that layer TLS over the connection.</summary>
+    public NetworkStream Stream => _stream;
+
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
