@@ -55,6 +55,7 @@ public static class FakeMxHost
         {
             throw new ConfigurationProblem(httpProblems);
         }
+
         var node = builder.Configuration["Node"] is { Length: > 0 } name ? name : Environment.MachineName;
 
         // Type=notify under systemd (READY=1 once listening, STOPPING=1 on shutdown); a no-op

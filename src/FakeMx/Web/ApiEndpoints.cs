@@ -1,5 +1,6 @@
 using FakeMx.Events;
 using FakeMx.Reports;
+using FakeMx.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -31,13 +32,35 @@ internal static class ApiEndpoints
     }
 
     private static Task<IResult> ExportAsync(HttpContext context) => RunAsync(context, (store, token) =>
-        Exports(store).HandleExportAsync(context.Request.Query, token));
+        Exports(context, store, out var problem)?.HandleExportAsync(context.Request.Query, token)
+            ?? Task.FromResult(AllowListUnusable(problem!)));
 
     private static Task<IResult> DomainReportAsync(HttpContext context) => RunAsync(context, (store, token) =>
-        Exports(store).HandleDomainReportAsync(context.Request.Query, token));
+        Exports(context, store, out var problem)?.HandleDomainReportAsync(context.Request.Query, token)
+            ?? Task.FromResult(AllowListUnusable(problem!)));
 
-    private static ExportService Exports(IEventStore store) =>
-        new(store, TimeProvider.System, AddressListFile.Empty);
+    /// <summary>An unreadable allow list must not widen a blocklist: refuse rather than list all.</summary>
+    private static IResult AllowListUnusable(string problem) =>
+        Results.Json(new ApiError($"the allow list cannot be used: {problem}"), EventJson.Compact,
+            statusCode: StatusCodes.Status500InternalServerError);
+
+    /// <summary>
+    /// The export service with the server's own allow list, read afresh for each request so an
+    /// edited list applies at once, as it does for the SMTP listener.
+    /// </summary>
+    private static ExportService? Exports(HttpContext context, IEventStore store, out string? problem)
+    {
+        problem = null;
+        var allowList = AddressListFile.Empty;
+        var path = context.RequestServices.GetRequiredService<AbuseOptions>().AllowList;
+        if (path is not null && !AddressListFile.TryLoad(path, out allowList, out var problems))
+        {
+            problem = problems[0];
+            return null;
+        }
+
+        return new ExportService(store, TimeProvider.System, allowList);
+    }
 
     private static Task<IResult> StatsAsync(HttpContext context) => RunAsync(context, async (store, token) =>
     {

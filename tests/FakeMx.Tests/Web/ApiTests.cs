@@ -67,6 +67,30 @@ public sealed class ApiTests : IAsyncLifetime
         Assert.DoesNotContain("127.0.0.1", await postfix.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task The_http_export_never_lists_an_address_on_the_servers_allow_list()
+    {
+        var allowList = Path.Combine(_directory, "allow.txt");
+        await File.WriteAllTextAsync(allowList, "# our own monitoring\n127.0.0.0/8\n");
+        await using var server = await RunningServer.StartWithStoreAsync(Path.Combine(_directory, "allow.db"),
+            ("Abuse:AllowList", allowList));
+        using var web = new WebEndpointClient(server.HttpPort);
+        await SmtpSessions.DeliverAsync(server.Port, "monitor.example", "probe@example.org", "x@victim.example");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while ((await web.GetJsonAsync("/api/events")).Body.GetArrayLength() < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the session was never stored");
+            await Task.Delay(25);
+        }
+
+        var export = await web.Http.GetAsync("/api/export?format=plain&since=1h");
+        var unfiltered = await _web.Http.GetAsync("/api/export?format=plain&since=1h");
+
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.Equal(string.Empty, await export.Content.ReadAsStringAsync());
+        Assert.Contains("127.0.0.1", await unfiltered.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("/api/export?format=zip", "format")]
     [InlineData("/api/export?format=plain&min_sessions=many", "min_sessions")]
