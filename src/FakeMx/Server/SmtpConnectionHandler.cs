@@ -343,7 +343,9 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             Tls = connection.TlsVersion is not null,
             TlsVersion = connection.TlsVersion,
             Pregreet = connection.Pregreet,
-            LocalEndpoint = connection.Context.LocalEndPoint?.ToString() ?? string.Empty,
+            LocalEndpoint = connection.Context.LocalEndPoint is IPEndPoint local
+                ? Unmapped(local).ToString()
+                : string.Empty,
             Helo = record.Helo,
             MailFrom = record.Sender,
             Recipients = record.Recipients,
@@ -367,17 +369,13 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             record.Errors);
     }
 
-    private static IPEndPoint PeerOf(ConnectionContext context)
-    {
-        if (context.RemoteEndPoint is not IPEndPoint remote)
-        {
-            return new IPEndPoint(IPAddress.None, 0);
-        }
+    private static IPEndPoint PeerOf(ConnectionContext context) =>
+        context.RemoteEndPoint is IPEndPoint remote ? Unmapped(remote) : new IPEndPoint(IPAddress.None, 0);
 
-        return remote.Address.IsIPv4MappedToIPv6
-            ? new IPEndPoint(remote.Address.MapToIPv4(), remote.Port)
-            : remote;
-    }
+    /// <summary>An IPv4 client of a dual-stack listener, as the IPv4 address it is.</summary>
+    private static IPEndPoint Unmapped(IPEndPoint endpoint) => endpoint.Address.IsIPv4MappedToIPv6
+        ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port)
+        : endpoint;
 
     private static CidrSet TrustedProxies(AbuseOptions abuse) => CidrSet.Of(abuse.ProxyProtocolFrom.Select(text =>
     {

@@ -299,6 +299,22 @@ public sealed class WireBehaviourTests
     }
 
     [Fact]
+    public async Task On_a_dual_stack_listener_an_IPv4_client_is_recorded_as_IPv4()
+    {
+        await using var server = await RunningServer.StartAsync(("Smtp:Listen:0", "*:0"));
+        await using (var wire = await SmtpWire.ConnectAsync(server.Port))
+        {
+            await wire.ReadReplyAsync();
+            await wire.SendAsync("QUIT\r\n");
+            await wire.ReadReplyAsync();
+        }
+
+        var recorded = Assert.Single(await server.Events.WaitForAsync(1));
+        Assert.Equal("127.0.0.1", recorded.PeerIp);
+        Assert.Equal($"127.0.0.1:{server.Port}", recorded.LocalEndpoint);
+    }
+
+    [Fact]
     public async Task A_client_that_vanishes_is_recorded_as_closed_by_the_client()
     {
         await using var server = await RunningServer.StartAsync();
