@@ -86,5 +86,23 @@ public sealed class ConfigFlag
         }
     }
 
-    private static string HelpNameOf(string name) => name.TrimStart('-').Split('-')[^1].ToUpperInvariant();
+    /// <summary>The placeholder <c>--help</c> shows for the value, from what the flag takes.</summary>
+    private static string HelpNameOf(string name)
+    {
+        var bare = name.TrimStart('-');
+        var last = bare.Split('-')[^1];
+        return last switch
+        {
+            "listen" or "http" => "ADDR:PORT",
+            "hostname" or "node" => "NAME",
+            "at" => "STAGE",
+            "text" => "TEXT",
+            "store" => "PATH|URI",
+            "size" => "BYTES",
+            "timeout" or "delay" or "interval" => "DURATION",
+            _ when bare.StartsWith("max-", StringComparison.Ordinal) => "N",
+            "backlog" or "days" or "queue" or "batch" or "recipients" => "N",
+            _ => last.ToUpperInvariant(),
+        };
+    }
 }
