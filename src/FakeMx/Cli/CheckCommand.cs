@@ -169,7 +169,8 @@ public static partial class CheckCommand
         var warnings = report.Findings.Count(f => f.Severity == Severity.Warning);
         text.Append(problems == 0
             ? $"\nResult: good ({warnings} warning{(warnings == 1 ? "" : "s")})\n"
-            : $"\nResult: {problems} problem{(problems == 1 ? "" : "s")}, {warnings} warning{(warnings == 1 ? "" : "s")}\n");
+            : $"\nResult: {problems} problem{(problems == 1 ? "" : "s")}, " +
+                $"{warnings} warning{(warnings == 1 ? "" : "s")}\n");
         return text.ToString();
     }
 

@@ -21,6 +21,9 @@ public sealed class ProbeResult
     /// <summary>The first step answered with a 4xx, or null: the temporary failure FakeMX must give.</summary>
     public ProbeStep? TemporaryFailure => Steps.FirstOrDefault(s => s.Code is >= 400 and < 500);
 
-    /// <summary>True when DATA was answered 354: this host would take a message (the probe hung up without sending one).</summary>
+    /// <summary>
+    /// True when DATA was answered 354: this host would take a message (the probe hung up
+    /// without sending one).
+    /// </summary>
     public bool AcceptsData => Steps.Any(s => s.Command == "DATA" && s.Code == 354);
 }

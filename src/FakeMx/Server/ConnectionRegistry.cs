@@ -138,7 +138,11 @@ internal sealed class ConnectionRegistry
     /// Asks every connection idle longer than <paramref name="idleMillis"/>, or open longer
     /// than <paramref name="sessionMillis"/>, to end. Called by the monitor's single timer.
     /// </summary>
-    public void EndExpired(long nowMillis, long idleMillis, long sessionMillis, List<(SmtpConnection, SessionEnd)> scratch)
+    public void EndExpired(
+        long nowMillis,
+        long idleMillis,
+        long sessionMillis,
+        List<(SmtpConnection, SessionEnd)> scratch)
     {
         scratch.Clear();
         lock (_lock)

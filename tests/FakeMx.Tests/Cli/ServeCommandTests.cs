@@ -36,7 +36,8 @@ public sealed class ServeCommandTests
     [InlineData("--listen", "example.org:25", "'example.org' in 'example.org:25' is not an IP address")]
     [InlineData("--listen", "127.0.0.1", "is not ADDR:PORT")]
     [InlineData("--log-level", "loud", "--log-level: 'loud' is not a level")]
-    public async Task Invalid_configuration_fails_at_start_with_one_clear_line(string flag, string value, string message)
+    public async Task Invalid_configuration_fails_at_start_with_one_clear_line(
+        string flag, string value, string message)
     {
         var (exitCode, stdout, stderr) = await FakeMxProcess.RunAsync("serve", flag, value, "--listen", "127.0.0.1:0");
 

@@ -276,7 +276,8 @@ public sealed class WireBehaviourTests
         await using (var wire = await SmtpWire.ConnectAsync(server.Port))
         {
             await wire.ReadReplyAsync();
-            var commands = "EHLO bot.example\r\nMAIL FROM:<x@spam.example>\r\nRCPT TO:<u@Victim.Example>\r\nDATA\r\nQUIT\r\n";
+            var commands = "EHLO bot.example\r\nMAIL FROM:<x@spam.example>\r\n" +
+                "RCPT TO:<u@Victim.Example>\r\nDATA\r\nQUIT\r\n";
             await wire.SendAsync(commands);
             for (var i = 0; i < 5; i++)
             {

@@ -45,5 +45,6 @@ internal sealed class SessionScript
     }
 
     /// <summary>The reply as a client sees it on the wire, lines joined with \n.</summary>
-    public static string WireText(SmtpReply reply) => Encoding.UTF8.GetString(reply.Wire.Span).TrimEnd().Replace("\r\n", "\n");
+    public static string WireText(SmtpReply reply) =>
+        Encoding.UTF8.GetString(reply.Wire.Span).TrimEnd().Replace("\r\n", "\n");
 }

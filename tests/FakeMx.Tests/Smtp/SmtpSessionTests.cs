@@ -174,11 +174,11 @@ public sealed class SmtpSessionTests
         var script = new SessionScript();
         script.Send("EHLO x");
 
-        Assert.Equal("503 5.5.1 Error: need MAIL command", SessionScript.WireText(script.Send("RCPT TO:<a@b.example>")));
+        Assert.Equal("503 5.5.1 Error: need MAIL command", Wire(script.Send("RCPT TO:<a@b.example>")));
         Assert.Equal("503 5.5.1 Error: need MAIL command", SessionScript.WireText(script.Send("DATA")));
         script.Send("MAIL FROM:<a@b.example>");
         Assert.Equal("503 5.5.1 Error: need RCPT command", SessionScript.WireText(script.Send("DATA")));
-        Assert.Equal("503 5.5.1 Error: nested MAIL command", SessionScript.WireText(script.Send("MAIL FROM:<x@y.example>")));
+        Assert.Equal("503 5.5.1 Error: nested MAIL command", Wire(script.Send("MAIL FROM:<x@y.example>")));
     }
 
     [Theory]
@@ -289,7 +289,7 @@ public sealed class SmtpSessionTests
             Assert.Equal(250, script.Send($"RCPT TO:<user{i}@d.example>").Code);
         }
 
-        Assert.Equal("452 4.5.3 Error: too many recipients", SessionScript.WireText(script.Send("RCPT TO:<x@d.example>")));
+        Assert.Equal("452 4.5.3 Error: too many recipients", Wire(script.Send("RCPT TO:<x@d.example>")));
         Assert.Equal(100, script.Session.Record.RecipientCount);
         Assert.Equal(451, script.Send("DATA").Code);
     }
@@ -300,14 +300,16 @@ public sealed class SmtpSessionTests
         var script = new SessionScript(new SmtpOptions { Hostname = "mx.test", MaxRecipients = 2 });
         script.Codes("EHLO x", "MAIL FROM:<a@b.example>");
 
-        Assert.Equal([250, 250, 452], script.Codes("RCPT TO:<1@d.example>", "RCPT TO:<2@d.example>", "RCPT TO:<3@d.example>"));
+        Assert.Equal([250, 250, 452],
+            script.Codes("RCPT TO:<1@d.example>", "RCPT TO:<2@d.example>", "RCPT TO:<3@d.example>"));
         Assert.Equal([250, 250, 250], script.Codes("RSET", "MAIL FROM:<a@b.example>", "RCPT TO:<4@d.example>"));
     }
 
     [Fact]
     public void The_recorded_recipient_list_is_capped_but_the_count_is_true()
     {
-        var script = new SessionScript(new SmtpOptions { Hostname = "mx.test", MaxRecipients = 1000, MaxCommands = 1000 });
+        var script = new SessionScript(
+            new SmtpOptions { Hostname = "mx.test", MaxRecipients = 1000, MaxCommands = 1000 });
         script.Codes("EHLO x", "MAIL FROM:<a@b.example>");
 
         for (var i = 0; i < 150; i++)
@@ -349,7 +351,7 @@ public sealed class SmtpSessionTests
         var codes = script.Codes("NOOP", "NOOP", "NOOP", "NOOP", "NOOP");
 
         Assert.Equal([250, 250, 250, 421], codes);
-        Assert.Equal("421 4.7.0 mx.test Error: too many commands", SessionScript.WireText(script.Session.Record.Reply!));
+        Assert.Equal("421 4.7.0 mx.test Error: too many commands", Wire(script.Session.Record.Reply!));
         Assert.Equal(SessionEnd.CommandLimit, script.Session.Record.End);
     }
 
@@ -401,4 +403,6 @@ public sealed class SmtpSessionTests
         Assert.DoesNotContain('\u0001', helo);
         Assert.True(helo.Length <= ClientText.DefaultMaxLength + 3);
     }
+
+    private static string Wire(SmtpReply reply) => SessionScript.WireText(reply);
 }

@@ -19,7 +19,8 @@ public sealed partial class HardKillTests : IDisposable
     {
         await using var server = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0",
             "--node", "doomed", "--store", DbPath, "--store-batch", "20", "--log-level", "debug",
-            "--max-connections-per-ip", "100", "--connection-rate-per-ip", "off", "--connection-rate-per-network", "off");
+            "--max-connections-per-ip", "100", "--connection-rate-per-ip", "off",
+            "--connection-rate-per-network", "off");
         var listening = await server.WaitForLineAsync(l => l.Contains("LISTEN smtp"));
         var port = int.Parse(ListenPort().Match(listening).Groups[1].Value);
         await server.WaitForLineAsync(l => l.Contains("STORE open"));
@@ -68,7 +69,8 @@ public sealed partial class HardKillTests : IDisposable
         SqliteConnection.ClearAllPools();
 
         // The server starts again on the same file and keeps recording.
-        await using var again = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0", "--store", DbPath);
+        await using var again = FakeMxProcess.StartIn(_directory, "serve", "--listen", "127.0.0.1:0",
+            "--store", DbPath);
         await again.WaitForLineAsync(l => l.Contains("STORE open sqlite"));
         again.Signal(15);
         Assert.Equal(0, await again.WaitForExitAsync(TimeSpan.FromSeconds(20)));
