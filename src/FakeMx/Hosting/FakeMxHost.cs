@@ -259,6 +259,17 @@ public static class FakeMxHost
                 o.ColorBehavior = LoggerColorBehavior.Disabled;
             });
         }
+
+        // The formatters and options registered above stay; only the standard console provider,
+        // which costs a thread wake-up and a write per line, gives way to the batched one.
+        var standard = builder.Services.Where(d => d.ServiceType == typeof(ILoggerProvider)
+            && d.ImplementationType == typeof(ConsoleLoggerProvider)).ToList();
+        foreach (var descriptor in standard)
+        {
+            builder.Services.Remove(descriptor);
+        }
+
+        builder.Services.AddSingleton<ILoggerProvider, BatchedConsoleLoggerProvider>();
     }
 
     private static string MachineFqdn()

@@ -134,6 +134,47 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Session_lines_reach_standard_output_while_serving_and_none_is_lost_at_SIGTERM()
+    {
+        const int sessions = 40;
+        await using var process = FakeMxProcess.Start(["serve", "--listen", "127.0.0.1:0", "--hostname", "mx.test"]);
+        var port = await process.WaitForSmtpPortAsync();
+
+        await using (var first = await SmtpWire.ConnectAsync(port))
+        {
+            await first.ReadReplyAsync();
+            await first.SendAsync("QUIT\r\n");
+            await first.ReadReplyAsync();
+            Assert.True(await first.IsClosedByServerAsync());
+        }
+
+        // Batched output still arrives while the server runs, not only when it stops.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!process.Stdout.Contains("SESSION [127.0.0.1]") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains("end=quit", process.Stdout);
+
+        for (var i = 1; i < sessions; i++)
+        {
+            await using var wire = await SmtpWire.ConnectAsync(port);
+            await wire.ReadReplyAsync();
+            await wire.SendAsync("QUIT\r\n");
+            await wire.ReadReplyAsync();
+            Assert.True(await wire.IsClosedByServerAsync());
+        }
+
+        process.Signal("TERM");
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+
+        var lines = process.Stdout.Split('\n');
+        Assert.Equal(sessions, lines.Count(l => l.Contains("SESSION [127.0.0.1]") && l.Contains("end=quit")));
+        Assert.Contains(lines, l => l.Contains("SHUTDOWN stopped accepting"));
+    }
+
+    [Fact]
     public async Task Version_prints_the_version()
     {
         var (exitCode, stdout, _) = await FakeMxProcess.RunAsync("--version");
