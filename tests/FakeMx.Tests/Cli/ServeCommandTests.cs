@@ -137,7 +137,8 @@ public sealed class ServeCommandTests
     public async Task Session_lines_reach_standard_output_while_serving_and_none_is_lost_at_SIGTERM()
     {
         const int sessions = 40;
-        await using var process = FakeMxProcess.Start(["serve", "--listen", "127.0.0.1:0", "--hostname", "mx.test"]);
+        await using var process = FakeMxProcess.Start(["serve", "--listen", "127.0.0.1:0", "--hostname", "mx.test",
+            "--connection-rate-per-ip", "off", "--connection-rate-per-network", "off"]);
         var port = await process.WaitForSmtpPortAsync();
 
         await using (var first = await SmtpWire.ConnectAsync(port))
@@ -166,7 +167,7 @@ public sealed class ServeCommandTests
             Assert.True(await wire.IsClosedByServerAsync());
         }
 
-        process.Signal("TERM");
+        process.Signal(15);
         Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(10)));
 
         var lines = process.Stdout.Split('\n');
