@@ -11,6 +11,7 @@ public static class LogEvents
     public const int ListenFailed = 1001;
     public const int ShuttingDown = 1002;
     public const int InvalidConfiguration = 1003;
+    public const int MemoryTrimmed = 1004;
 
     public const int SessionSummary = 1100;
     public const int Command = 1101;

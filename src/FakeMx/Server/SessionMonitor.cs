@@ -45,13 +45,19 @@ internal sealed class SessionMonitor : BackgroundService
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         var session = (long)_options.SessionTimeout.TotalMilliseconds;
         var scratch = new List<(SmtpConnection, SessionEnd)>();
+        var trimmer = new MemoryTrimmer();
         using var timer = new PeriodicTimer(ScanInterval(_options));
 
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                _registry.EndExpired(Environment.TickCount64, idle, session, scratch);
+                var now = Environment.TickCount64;
+                _registry.EndExpired(now, idle, session, scratch);
+                if (trimmer.Observe(_registry.OpenCount, now))
+                {
+                    SmtpLog.MemoryTrimmed(_logger, GC.GetTotalMemory(forceFullCollection: false) / 1024 / 1024);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -12,6 +12,10 @@ internal static partial class SmtpLog
     [LoggerMessage(LogEvents.Listening, LogLevel.Information, "LISTEN smtp on {Endpoint}")]
     public static partial void Listening(ILogger logger, string endpoint);
 
+    [LoggerMessage(LogEvents.MemoryTrimmed, LogLevel.Information,
+        "MEMORY TRIM connections fell to a tenth of their peak; heap now {HeapMiB} MiB")]
+    public static partial void MemoryTrimmed(ILogger logger, long heapMiB);
+
     [LoggerMessage(LogEvents.ShuttingDown, LogLevel.Information,
         "SHUTDOWN stopped accepting; closing {Sessions} open sessions with 421")]
     public static partial void ShuttingDown(ILogger logger, int sessions);
