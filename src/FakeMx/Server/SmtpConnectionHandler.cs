@@ -361,12 +361,13 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
             BytesOut = connection.BytesOut,
         };
 
-        _events.TryWrite(sessionEvent);
-        _metrics.SessionFinished(record.Stage, record.End, record.Deferred, duration);
+        // Log and count first, record last: whoever sees the event can rely on both being done.
         SmtpLog.SessionSummary(_logger, connection.ClientIp, connection.Client.Port, record.Helo,
             record.Sender is null ? null : $"<{record.Sender}>", record.RecipientCount, Labels.Stage(record.Stage),
             record.Reply?.Code, (long)duration.TotalMilliseconds, Labels.End(record.End), record.Commands,
             record.Errors);
+        _metrics.SessionFinished(record.Stage, record.End, record.Deferred, duration);
+        _events.TryWrite(sessionEvent);
     }
 
     private static IPEndPoint PeerOf(ConnectionContext context) =>
