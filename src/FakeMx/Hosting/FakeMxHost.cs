@@ -69,6 +69,7 @@ public static class FakeMxHost
         builder.Services.AddSingleton(new SmtpReplies(smtp.Hostname!, smtp.ReplyText, smtp.MaxMessageSize));
         builder.Services.AddSingleton(new NodeIdentity(node));
         builder.Services.AddSingleton<ConnectionRegistry>();
+        builder.Services.AddSingleton<MemoryTrimmer>();
         builder.Services.AddSingleton(abuse);
         builder.Services.AddSingleton(tls);
 

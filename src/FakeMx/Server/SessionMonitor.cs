@@ -12,16 +12,19 @@ namespace FakeMx.Server;
 internal sealed class SessionMonitor : BackgroundService
 {
     private readonly ConnectionRegistry _registry;
+    private readonly MemoryTrimmer _trimmer;
     private readonly SmtpOptions _options;
     private readonly ILogger<SessionMonitor> _logger;
 
     public SessionMonitor(
         ConnectionRegistry registry,
+        MemoryTrimmer trimmer,
         SmtpOptions options,
         IHostApplicationLifetime lifetime,
         ILogger<SessionMonitor> logger)
     {
         _registry = registry;
+        _trimmer = trimmer;
         _options = options;
         _logger = logger;
 
@@ -45,7 +48,6 @@ internal sealed class SessionMonitor : BackgroundService
         var idle = (long)_options.IdleTimeout.TotalMilliseconds;
         var session = (long)_options.SessionTimeout.TotalMilliseconds;
         var scratch = new List<(SmtpConnection, SessionEnd)>();
-        var trimmer = new MemoryTrimmer();
         using var timer = new PeriodicTimer(ScanInterval(_options));
 
         try
@@ -54,7 +56,7 @@ internal sealed class SessionMonitor : BackgroundService
             {
                 var now = Environment.TickCount64;
                 _registry.EndExpired(now, idle, session, scratch);
-                if (trimmer.Observe(_registry.OpenCount, now))
+                if (_trimmer.Observe(_registry.OpenCount, now))
                 {
                     SmtpLog.MemoryTrimmed(_logger, GC.GetTotalMemory(forceFullCollection: false) / 1024 / 1024);
                 }

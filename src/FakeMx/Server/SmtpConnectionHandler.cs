@@ -30,6 +30,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
     private readonly IEventSink _events;
     private readonly FakeMxMetrics _metrics;
     private readonly NodeIdentity _node;
+    private readonly MemoryTrimmer _trimmer;
     private readonly ILogger<SmtpConnectionHandler> _logger;
 
     public SmtpConnectionHandler(
@@ -43,6 +44,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
         IEventSink events,
         FakeMxMetrics metrics,
         NodeIdentity node,
+        MemoryTrimmer trimmer,
         ILogger<SmtpConnectionHandler> logger)
     {
         _options = options;
@@ -55,6 +57,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
         _events = events;
         _metrics = metrics;
         _node = node;
+        _trimmer = trimmer;
         _logger = logger;
         _trustedProxies = TrustedProxies(abuse);
     }
@@ -64,6 +67,7 @@ internal sealed partial class SmtpConnectionHandler : ConnectionHandler
         var connection = new SmtpConnection(context, PeerOf(context), Environment.TickCount64);
         var session = new SmtpSession(_options, _replies, _certificates.IsEnabled);
         _metrics.ConnectionOpened();
+        _trimmer.Arrived();
 
         try
         {
