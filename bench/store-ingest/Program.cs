@@ -9,6 +9,10 @@
 //             rate for as many events; reports the drops (must be 0) and the rate they were stored.
 // Prints one line per run and the medians; the direct figure also per CPU-second of this process
 // (client side only: for PostgreSQL the server's own CPU is not in it).
+//
+// PRELOAD=N (SQLite only) starts every store with N older sessions instead of empty: a store as
+// retention leaves it, the sessions spread evenly over the 30 days before the measured ones.
+// They are written once into a template file (kept in LOCATION for later turns) that each run copies.
 using System.Diagnostics;
 using FakeMx.Events;
 using FakeMx.Hosting;
@@ -29,7 +33,13 @@ var runs = args.Length > 2 ? int.Parse(args[2]) : 5;
 var count = args.Length > 3 ? int.Parse(args[3]) : 200_000;
 var rate = args.Length > 4 ? int.Parse(args[4]) : 50_000;
 var batchSize = args.Length > 5 ? int.Parse(args[5]) : new EventStoreOptions().BatchSize;
-var events = MakeEvents(count);
+var events = MakeEvents(count, DateTimeOffset.UtcNow.AddHours(-1), 1);
+var preload = int.TryParse(Environment.GetEnvironmentVariable("PRELOAD"), out var n) ? n : 0;
+string? template = null;
+if (preload > 0 && kind == "sqlite")
+{
+    template = await TemplateAsync(location, preload);
+}
 
 var direct = new List<double>();
 var directCpu = new List<double>();
@@ -40,21 +50,21 @@ var pipeline = new List<double>();
 var drops = new List<long>();
 for (var run = 1; run <= runs; run++)
 {
-    await using (var store = await FreshStoreAsync(kind, location, run, "d"))
+    await using (var store = await FreshStoreAsync(kind, location, run, "d", template))
     {
         var (wall, cpu) = await DirectAsync(store, events, batchSize);
         direct.Add(wall);
         directCpu.Add(cpu);
     }
 
-    await using (var store = await FreshStoreAsync(kind, location, run, "l"))
+    await using (var store = await FreshStoreAsync(kind, location, run, "l", template))
     {
         var (wall, cpu) = await DirectAsync(store, events, batchSize * EventStoreOptions.UnderLoadFactor);
         large.Add(wall);
         largeCpu.Add(cpu);
     }
 
-    await using (var store = await FreshStoreAsync(kind, location, run, "p"))
+    await using (var store = await FreshStoreAsync(kind, location, run, "p", template))
     {
         var (stored, dropped) = await PipelineAsync(store, events, rate, batchSize);
         pipeline.Add(stored);
@@ -125,7 +135,35 @@ static async Task<(double Stored, long Dropped)> PipelineAsync(
     return (writer.Written / clock.Elapsed.TotalSeconds, queue.Dropped);
 }
 
-static async Task<SqlEventStore> FreshStoreAsync(string kind, string location, int run, string tag)
+// A store holding `count` sessions spread over the 30 days before the measured ones.
+static async Task<string> TemplateAsync(string location, int count)
+{
+    Directory.CreateDirectory(location);
+    var target = Path.Combine(location, $"preload-{count}.db");
+    if (File.Exists(target))
+    {
+        return target; // from an earlier turn of run.sh with the same location
+    }
+
+    StoreLocation.TryParse(target, out var parsed, out _);
+    await using (var store = EventStores.Create(parsed!))
+    {
+        await store.InitializeAsync(CancellationToken.None);
+        var span = TimeSpan.FromDays(30);
+        var old = MakeEvents(count, DateTimeOffset.UtcNow.AddHours(-1) - span, span.TotalMilliseconds / count);
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in old.Chunk(8000))
+        {
+            await store.WriteBatchAsync(batch, CancellationToken.None);
+        }
+
+        Console.WriteLine($"preloaded {count} sessions over 30 days in {clock.Elapsed.TotalSeconds:F0} s");
+    }
+
+    return target;
+}
+
+static async Task<SqlEventStore> FreshStoreAsync(string kind, string location, int run, string tag, string? template)
 {
     string target;
     if (kind == "sqlite")
@@ -135,6 +173,10 @@ static async Task<SqlEventStore> FreshStoreAsync(string kind, string location, i
         foreach (var suffix in new[] { "", "-wal", "-shm" })
         {
             File.Delete(target + suffix);
+            if (template is not null && File.Exists(template + suffix))
+            {
+                File.Copy(template + suffix, target + suffix);
+            }
         }
     }
     else
@@ -162,16 +204,16 @@ static async Task<SqlEventStore> FreshStoreAsync(string kind, string location, i
 }
 
 // Sessions shaped like a bot flood: 5,000 addresses in 500 networks, 1-3 recipients in 50 domains.
-static SessionEvent[] MakeEvents(int count)
+// The i-th starts at `start` + i * `stepMs`.
+static SessionEvent[] MakeEvents(int count, DateTimeOffset start, double stepMs)
 {
     var random = new Random(42);
-    var start = DateTimeOffset.UtcNow.AddHours(-1);
     return Enumerable.Range(0, count).Select(i =>
     {
         var ip = $"198.{random.Next(2)}.{random.Next(250)}.{random.Next(10)}";
         var recipients = Enumerable.Range(0, 1 + random.Next(3))
             .Select(r => $"user{random.Next(1000)}@domain{random.Next(50)}.example").ToArray();
-        var at = start.AddMilliseconds(i);
+        var at = start.AddMilliseconds(i * stepMs);
         return new SessionEvent
         {
             StartTime = at,

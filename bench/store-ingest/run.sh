@@ -6,6 +6,8 @@
 # is a throwaway cluster under /tmp (fsync on, as in production), or the one named by
 # FAKEMX_BENCH_POSTGRES (an Npgsql connection string to a database that may CREATE DATABASE).
 #
+# PRELOAD=N starts every SQLite store with N older sessions (spread over 30 days) instead of empty.
+#
 # BASELINE=<git ref> compares side by side instead: the runner of that commit and this one take
 # turns, one SQLite run each, RUNS times (a shared machine's load drifts; turns keep it fair).
 set -euo pipefail

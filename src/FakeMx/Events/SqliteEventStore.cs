@@ -106,7 +106,34 @@ public sealed class SqliteEventStore : SqlEventStore
             SELECT DISTINCT domain, session_id FROM session_recipients WHERE domain <> '';
         DROP TABLE session_recipients;
         """,
+
+        // Version 3: the client-address index leads with the hour of the session's start. Keyed
+        // by address alone, every session inserted at a random place in it, and once it
+        // outgrew the page cache each session dirtied a page of its own (at a million sessions
+        // that halved ingest); keyed by hour first, new entries land in the current hour's
+        // small, cached part. IpFilter probes it hour by hour.
+        """
+        DROP INDEX sessions_client_ip;
+        CREATE INDEX sessions_hour_client_ip ON sessions (start_time / 3600000, client_ip);
+        """,
     ];
+
+    /// <summary>The width of the hour key of <c>sessions_hour_client_ip</c>, in milliseconds.</summary>
+    private const long HourMs = 3_600_000;
+
+    /// <summary>
+    /// The sessions of <c>@ip</c> through <c>sessions_hour_client_ip</c>: one seek per hour,
+    /// from the hour of the oldest session in the window (at or after <c>@since</c> when
+    /// <paramref name="bounded"/>, else in the store) to the hour of the newest, so the answer
+    /// is the same as filtering on the address alone. The bounds come from the time index's
+    /// two ends (two single-value lookups), so an empty window probes no hour; 90 days of
+    /// retention are about 2,200 seeks, a few milliseconds.
+    /// </summary>
+    protected override string IpFilter(bool bounded) =>
+        $"s.start_time / {HourMs} IN (WITH RECURSIVE hours(h) AS (" +
+        $"SELECT (SELECT MIN(start_time) FROM sessions{(bounded ? " WHERE start_time >= @since" : "")}) / {HourMs} " +
+        $"UNION ALL SELECT h + 1 FROM hours WHERE h < (SELECT MAX(start_time) FROM sessions) / {HourMs}) " +
+        "SELECT h FROM hours) AND s.client_ip = @ip";
 
     /// <summary>Milliseconds since the Unix epoch, UTC: the time column type.</summary>
     protected override string BucketExpression => "(s.start_time - @since) / @step_ms";

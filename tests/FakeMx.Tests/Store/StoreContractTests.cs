@@ -157,6 +157,44 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_address_is_found_in_every_hour_of_the_window_and_in_no_other()
+    {
+        // Sessions of one address spread over three days, at hour edges and inside hours, among
+        // sessions of other addresses; written out of time order, in two batches.
+        int[] minutes = [-4000, -2881, -2880, -61, -60, -59, -1, 0, 1, 59, 60, 61, 1439];
+        var mine = minutes.Reverse().Select(m => Sessions.Make(ip: "198.51.100.9", minute: m,
+            to: [m % 2 == 0 ? "a@even.example" : "a@odd.example"])).ToList();
+        var others = minutes.Select(m => Sessions.Make(ip: "198.51.100.8", minute: m)).ToList();
+        await Store.WriteBatchAsync([.. others, .. mine.Take(6)], None);
+        await Store.WriteBatchAsync([.. mine.Skip(6), Sessions.Make(ip: "198.51.100.9", minute: 2000)], None);
+
+        int[] Minutes(IEnumerable<SessionEvent> events) =>
+            events.Select(e => (int)Math.Floor((e.StartTime - Sessions.Base).TotalMinutes)).ToArray();
+
+        var all = await Store.GetEventsAsync(new EventQuery(Ip: "198.51.100.9"), None);
+        Assert.Equal([2000, .. minutes.Reverse()], Minutes(all));
+        Assert.All(all, e => Assert.Equal("198.51.100.9", e.ClientIp));
+
+        var since = await Store.GetEventsAsync(
+            new EventQuery(Since: Sessions.Base.AddMinutes(-60).AddSeconds(1), Ip: "198.51.100.9"), None);
+        Assert.Equal([2000, 1439, 61, 60, 59, 1, 0, -1, -59], Minutes(since));
+
+        var limited = await Store.GetEventsAsync(new EventQuery(Ip: "198.51.100.9", Limit: 3), None);
+        Assert.Equal([2000, 1439, 61], Minutes(limited));
+
+        var odd = await Store.GetEventsAsync(new EventQuery(Ip: "198.51.100.9", Domain: "odd.example"), None);
+        Assert.Equal([1439, 61, 59, 1, -1, -59, -61, -2881], Minutes(odd));
+
+        var after = all.Single(e => Minutes([e])[0] == 0).Id!.Value;
+        var followed = await Store.GetEventsAsync(new EventQuery(Ip: "198.51.100.9", AfterId: after), None);
+        Assert.Equal(all.Where(e => e.Id > after).Select(e => e.Id).Order(), followed.Select(e => e.Id));
+
+        Assert.Empty(await Store.GetEventsAsync(
+            new EventQuery(Since: Sessions.Base.AddMinutes(3000), Ip: "198.51.100.9"), None));
+        Assert.Empty(await Store.GetEventsAsync(new EventQuery(Ip: "203.0.113.1"), None));
+    }
+
+    [Fact]
     public async Task Following_by_id_returns_only_newer_sessions_oldest_first()
     {
         await Store.WriteBatchAsync([Sessions.Make(minute: 5), Sessions.Make(minute: 1)], None);
