@@ -66,16 +66,7 @@ public static class ReportCommand
                 var service = new ExportService(eventStore, TimeProvider.System, AddressListFile.Empty);
                 var report = await service.GetDomainReportAsync(
                     window, parse.GetValue(domain), parse.GetValue(top), cancel);
-                if (parse.GetValue(json))
-                {
-                    Console.Out.WriteLine(ReportJson.Serialize(report));
-                }
-                else
-                {
-                    report.WriteText(Console.Out);
-                }
-
-                return ExitCodes.Ok;
+                return Print(report, parse.GetValue(json), report.WriteText);
             });
         });
         return command;
@@ -145,19 +136,25 @@ public static class ReportCommand
                     ? await EventPages.ReadAllAsync(eventStore, first - analyzer.ClockSlack, null, cancel)
                     : [];
                 var report = analyzer.Analyze(sessions, log);
-                if (parse.GetValue(json))
-                {
-                    Console.Out.WriteLine(ReportJson.Serialize(report));
-                }
-                else
-                {
-                    report.WriteText(Console.Out);
-                }
-
-                return ExitCodes.Ok;
+                return Print(report, parse.GetValue(json), report.WriteText);
             });
         });
         return command;
+    }
+
+    /// <summary>Writes a report as JSON or as text for people.</summary>
+    private static int Print<T>(T report, bool json, Action<TextWriter> writeText)
+    {
+        if (json)
+        {
+            Console.Out.WriteLine(ReportJson.Serialize(report));
+        }
+        else
+        {
+            writeText(Console.Out);
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> WithStoreAsync(
