@@ -68,6 +68,32 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Settings_come_from_the_file_then_the_environment_then_the_flags()
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file,
+            """{ "Smtp": { "Hostname": "from-file.test", "DeferAt": "mail", "ReplyText": "file says later" } }""");
+        try
+        {
+            await using var process = FakeMxProcess.Start(
+                ["serve", "--config", file, "--listen", "127.0.0.1:0", "--reply-text", "flag says later"],
+                environment: new Dictionary<string, string> { ["FAKEMX__SMTP__DEFERAT"] = "rcpt" });
+            var port = await process.WaitForSmtpPortAsync();
+            await using var wire = await SmtpWire.ConnectAsync(port);
+
+            Assert.Equal("220 from-file.test ESMTP", await wire.ReadReplyAsync());
+            await wire.SendAsync("EHLO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n");
+            await wire.ReadReplyAsync();
+            Assert.Equal("250 2.1.0 Ok", await wire.ReadReplyAsync());
+            Assert.Equal("451 4.7.1 flag says later", await wire.ReadReplyAsync());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_config_file_is_named()
     {
         var (exitCode, _, stderr) = await FakeMxProcess.RunAsync("serve", "--config", "/nonexistent/fakemx.json");

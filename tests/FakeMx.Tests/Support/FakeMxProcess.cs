@@ -40,7 +40,8 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
     public static FakeMxProcess Start(
         IEnumerable<string> arguments,
         string? user = null,
-        string? workingDirectory = null)
+        string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo
         {
@@ -77,6 +78,11 @@ public sealed partial class FakeMxProcess : IAsyncDisposable
 
         // The tests name their store explicitly; an inherited one must not leak in.
         start.Environment.Remove("FAKEMX__STORE__LOCATION");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return new FakeMxProcess(Process.Start(start)!);
     }
 
