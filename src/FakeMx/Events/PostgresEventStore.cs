@@ -200,7 +200,7 @@ public sealed class PostgresEventStore : SqlEventStore
                 copy.Write(e.BytesOut, NpgsqlDbType.Bigint);
 
                 var recipients = RecipientsOf(e);
-                DomainsOf(recipients, domains);
+                SessionEvent.DomainsOf(recipients, domains);
                 List(copy, recipients);
                 List(copy, domains);
                 for (var d = 0; d < domains.Count; d++)

@@ -73,8 +73,33 @@ public sealed class SessionEvent
     public long DurationMs => (long)Duration.TotalMilliseconds;
 
     /// <summary>The distinct domains of <see cref="Recipients"/>, lower-cased.</summary>
-    public IReadOnlyList<string> RecipientDomains =>
-        Recipients.Select(DomainOf).Where(d => d.Length > 0).Distinct().ToList();
+    public IReadOnlyList<string> RecipientDomains
+    {
+        get
+        {
+            var domains = new List<string>();
+            DomainsOf(Recipients, domains);
+            return domains;
+        }
+    }
+
+    /// <summary>
+    /// The distinct non-empty lower-cased domains of <paramref name="recipients"/>, in order of
+    /// first appearance, into <paramref name="domains"/> (cleared first, so a writer can reuse
+    /// one list for every session).
+    /// </summary>
+    public static void DomainsOf(IReadOnlyList<string> recipients, List<string> domains)
+    {
+        domains.Clear();
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var domain = DomainOf(recipients[i]);
+            if (domain.Length > 0 && !domains.Contains(domain))
+            {
+                domains.Add(domain);
+            }
+        }
+    }
 
     /// <summary>The domain part of an address, lower-cased; empty when there is none.</summary>
     public static string DomainOf(string address)

@@ -112,7 +112,10 @@ public abstract class SqlEventStore : IEventStore
     public Task InitializeAsync(CancellationToken cancellationToken) =>
         InitializeAsync(Migrations.Count, cancellationToken);
 
-    /// <summary>Creates or migrates the schema up to <paramref name="version"/>: an older schema, for migration tests.</summary>
+    /// <summary>
+    /// Creates or migrates the schema up to <paramref name="version"/>: an older schema, for
+    /// migration tests.
+    /// </summary>
     internal async Task InitializeAsync(int version, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -472,26 +475,12 @@ public abstract class SqlEventStore : IEventStore
         CancellationToken cancellationToken) =>
         connection.BeginTransactionAsync(cancellationToken).AsTask();
 
-    /// <summary>The recipients of <paramref name="e"/> that are stored by name: the first <see cref="MaxRecipients"/>.</summary>
+    /// <summary>
+    /// The recipients of <paramref name="e"/> that are stored by name: the first
+    /// <see cref="MaxRecipients"/>.
+    /// </summary>
     protected IReadOnlyList<string> RecipientsOf(SessionEvent e) =>
         e.Recipients.Count <= MaxRecipients ? e.Recipients : e.Recipients.Take(MaxRecipients).ToArray();
-
-    /// <summary>
-    /// The distinct non-empty lower-cased domains of <paramref name="recipients"/>, in order of
-    /// first appearance, into <paramref name="domains"/> (cleared first; reused by the caller).
-    /// </summary>
-    protected static void DomainsOf(IReadOnlyList<string> recipients, List<string> domains)
-    {
-        domains.Clear();
-        for (var i = 0; i < recipients.Count; i++)
-        {
-            var domain = SessionEvent.DomainOf(recipients[i]);
-            if (domain.Length > 0 && !domains.Contains(domain))
-            {
-                domains.Add(domain);
-            }
-        }
-    }
 
     protected static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

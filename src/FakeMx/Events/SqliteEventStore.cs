@@ -199,7 +199,7 @@ public sealed class SqliteEventStore : SqlEventStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var recipients = RecipientsOf(e);
-            DomainsOf(recipients, domains);
+            SessionEvent.DomainsOf(recipients, domains);
 
             var p = 1;
             Integer(sessions, p++, e.StartTime.ToUnixTimeMilliseconds());
@@ -283,7 +283,10 @@ public sealed class SqliteEventStore : SqlEventStore
             _ => raw.sqlite3_bind_text16(statement, index, value),
         });
 
-    /// <summary>A list as a JSON array of strings (NULL when empty), bound as UTF-8 without a copy to a string.</summary>
+    /// <summary>
+    /// A list as a JSON array of strings (NULL when empty), bound as UTF-8 without a copy to a
+    /// string.
+    /// </summary>
     private static void JsonList(
         sqlite3_stmt statement,
         int index,
